@@ -1,0 +1,1 @@
+"""Connects allauth's signals to Coproduce services (the rules live in the services)."""

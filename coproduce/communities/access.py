@@ -1,0 +1,96 @@
+"""Who may do what with spaces. Every view and API call asks here first.
+
+A space a person may not read is reported as not found (404), so that its
+existence does not leak; a space they may read but not change gives 403.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from coproduce.accounts.models import User
+from coproduce.communities.models import Space, SpaceMembership, SpaceRole, Visibility
+
+type Viewer = User | AnonymousUser
+
+
+def _user(viewer: Viewer) -> User | None:
+    return viewer if isinstance(viewer, User) and viewer.is_active else None
+
+
+def spaces_readable_by(viewer: Viewer) -> QuerySet[Space]:
+    user = _user(viewer)
+    spaces = Space.objects.all()
+    if user is None:
+        return spaces.filter(visibility=Visibility.PUBLIC)
+    if user.is_community_admin:
+        return spaces
+    rule = Q(visibility=Visibility.PUBLIC) | Q(memberships__user=user)
+    if user.is_member:
+        rule |= Q(visibility=Visibility.MEMBERS)
+    return spaces.filter(rule).distinct()
+
+
+def space_role(user: User | None, space: Space) -> str | None:
+    if user is None:
+        return None
+    membership = SpaceMembership.objects.filter(space=space, user=user).only("role").first()
+    return membership.role if membership else None
+
+
+def can_read_space(viewer: Viewer, space: Space) -> bool:
+    user = _user(viewer)
+    if space.visibility == Visibility.PUBLIC:
+        return True
+    if user is None:
+        return False
+    if user.is_community_admin:
+        return True
+    if space.visibility == Visibility.MEMBERS and user.is_member:
+        return True
+    return space_role(user, space) is not None
+
+
+def can_manage_space(viewer: Viewer, space: Space) -> bool:
+    """Change the space's settings and members: admins and the space's facilitators."""
+    user = _user(viewer)
+    if user is None or not user.is_member:
+        return False
+    return user.is_community_admin or space_role(user, space) == SpaceRole.FACILITATOR
+
+
+def can_create_space(viewer: Viewer) -> bool:
+    user = _user(viewer)
+    return user is not None and user.is_facilitator
+
+
+def get_space_for_user(viewer: Viewer, slug: str) -> Space:
+    """The space `slug` if the viewer may read it; 404 otherwise."""
+    space = Space.objects.filter(slug=slug).first()
+    if space is None or not can_read_space(viewer, space):
+        raise Http404("No such space.")
+    return space
+
+
+def get_space_for_manager(viewer: Viewer, slug: str) -> Space:
+    space = get_space_for_user(viewer, slug)
+    if not can_manage_space(viewer, space):
+        raise PermissionDenied("Only the space's facilitators and community admins can do that.")
+    return space
+
+
+def require_community_admin(viewer: Viewer) -> User:
+    user = _user(viewer)
+    if user is None or not user.is_community_admin:
+        raise PermissionDenied("Only community admins can do that.")
+    return user
+
+
+def require_facilitator(viewer: Viewer) -> User:
+    user = _user(viewer)
+    if user is None or not user.is_facilitator:
+        raise PermissionDenied("Only facilitators and admins can do that.")
+    return user
