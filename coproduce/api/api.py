@@ -1,3 +1,25 @@
+"""The JSON API under /api/v1: thin adapters from schemas to the same services the HTML uses."""
+
+from __future__ import annotations
+
 from ninja import NinjaAPI
 
-api = NinjaAPI(title="Coproduce API", version="1", urls_namespace="api")
+from coproduce.api import applications, me, safety, spaces
+from coproduce.api.auth import Caller
+from coproduce.api.errors import install_error_handlers
+
+api = NinjaAPI(
+    title="Coproduce API",
+    version="1",
+    description="Membership, spaces and the patient-data guard. Errors: "
+    '{"error": {"code", "message", "details"}}. Lists: {"items", "count", "next"}.',
+    urls_namespace="api",
+    auth=Caller(),
+    csrf=False,  # Caller checks CSRF itself for session-authenticated writes.
+    docs_url=None,
+)
+install_error_handlers(api)
+api.add_router("/me", me.router)
+api.add_router("/applications", applications.router)
+api.add_router("/spaces", spaces.router)
+api.add_router("/safety", safety.router)
