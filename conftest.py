@@ -36,7 +36,7 @@ def make_person(username: str, role: str, *, name: str = "", sector: str = Secto
 def _isolated(settings: pytest.FixtureRequest, tmp_path: Path) -> Iterator[None]:
     """Every test gets an empty cache, immediate tasks and e-mail in memory."""
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}  # type: ignore[attr-defined]
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"  # type: ignore[attr-defined]
+    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}  # type: ignore[attr-defined]
     settings.HTTPS = False  # type: ignore[attr-defined]
     settings.SECURE_SSL_REDIRECT = False  # type: ignore[attr-defined]
     settings.MEDIA_ROOT = tmp_path / "media"  # type: ignore[attr-defined]

@@ -169,18 +169,25 @@ MFA_TOTP_ISSUER = SITE_NAME
 USERSESSIONS_TRACK_ACTIVITY = False
 
 # --- E-mail ---------------------------------------------------------------
-EMAIL_BACKEND = env_str(
-    "COPRODUCE_EMAIL_BACKEND",
-    "django.core.mail.backends.console.EmailBackend"
-    if DEBUG or not env_str("COPRODUCE_EMAIL_HOST")
-    else "django.core.mail.backends.smtp.EmailBackend",
+_EMAIL_HOST = env_str("COPRODUCE_EMAIL_HOST")
+EMAIL_BACKEND_PATH = env_str("COPRODUCE_EMAIL_BACKEND") or (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if _EMAIL_HOST and not DEBUG
+    else "django.core.mail.backends.console.EmailBackend"
 )
-EMAIL_FILE_PATH = env_str("COPRODUCE_EMAIL_FILE_PATH") or DATA_DIR / "mail"
-EMAIL_HOST = env_str("COPRODUCE_EMAIL_HOST", "localhost")
-EMAIL_PORT = env_int("COPRODUCE_EMAIL_PORT", 25, minimum=1)
-EMAIL_HOST_USER = env_str("COPRODUCE_EMAIL_USER")
-EMAIL_HOST_PASSWORD = env_str("COPRODUCE_EMAIL_PASSWORD")
-EMAIL_USE_TLS = env_bool("COPRODUCE_EMAIL_TLS", False)
+_mail_options: dict[str, object] = {}
+if EMAIL_BACKEND_PATH.endswith("smtp.EmailBackend"):
+    _mail_options = {
+        "host": _EMAIL_HOST or "localhost",
+        "port": env_int("COPRODUCE_EMAIL_PORT", 25, minimum=1),
+        "username": env_str("COPRODUCE_EMAIL_USER"),
+        "password": env_str("COPRODUCE_EMAIL_PASSWORD"),
+        "use_tls": env_bool("COPRODUCE_EMAIL_TLS", False),
+        "timeout": 20,
+    }
+elif EMAIL_BACKEND_PATH.endswith("filebased.EmailBackend"):
+    _mail_options = {"file_path": str(env_str("COPRODUCE_EMAIL_FILE_PATH") or DATA_DIR / "mail")}
+MAILERS = {"default": {"BACKEND": EMAIL_BACKEND_PATH, "OPTIONS": _mail_options}}
 DEFAULT_FROM_EMAIL = env_str("COPRODUCE_FROM_EMAIL", "coproduce@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

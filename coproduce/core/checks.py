@@ -59,7 +59,7 @@ def check_database(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
 
 @register()
 def check_email(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    backend: str = settings.EMAIL_BACKEND
+    backend: str = settings.MAILERS["default"]["BACKEND"]
     if not settings.DEBUG and backend.endswith("console.EmailBackend"):
         return [
             Warning(
