@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -101,3 +103,12 @@ def private_space(db: None, facilitator: User) -> Space:
     space = Space.objects.create(slug="steering", name="Steering group", visibility=Visibility.PRIVATE)
     SpaceMembership.objects.create(space=space, user=facilitator, role=SpaceRole.FACILITATOR)
     return space
+
+
+type Committed = Callable[[], AbstractContextManager[Any]]
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks: Callable[..., AbstractContextManager[Any]]) -> Committed:
+    """`with committed(): ...` runs what the code scheduled for after commit (tasks, e-mail) at the end."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)

@@ -5,10 +5,11 @@ Every variable is listed, with its default, in `.env.example` and the README.
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
 import dj_database_url
-from django.utils.csp import CSP  # type: ignore[attr-defined]
+from django.utils.csp import CSP
 
 from coproduce.lib.env import env_bool, env_int, env_list, env_str
 
@@ -18,8 +19,11 @@ DATA_DIR = Path(env_str("COPRODUCE_DATA_DIR") or BASE_DIR / "var")
 DEBUG = env_bool("COPRODUCE_DEBUG", False)
 # Behind TLS in production. Local demos over plain HTTP turn this off.
 HTTPS = env_bool("COPRODUCE_HTTPS", not DEBUG)
+# Without a key in production mode, a throw-away one lets commands such as `scan` run, while the
+# system check coproduce.E001 stops `serve` (and `check --deploy`) until a real one is set.
+SECRET_KEY_FROM_ENVIRONMENT = bool(env_str("COPRODUCE_SECRET_KEY"))
 SECRET_KEY = env_str("COPRODUCE_SECRET_KEY") or (
-    "insecure-development-key-do-not-use-in-production" if DEBUG else ""
+    "insecure-development-key-do-not-use-in-production" if DEBUG else secrets.token_urlsafe(50)
 )
 ALLOWED_HOSTS = env_list("COPRODUCE_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("COPRODUCE_CSRF_TRUSTED_ORIGINS")
@@ -93,7 +97,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": env_str("COPRODUCE_SQLITE_PATH") or DATA_DIR / "coproduce.sqlite3",
+            "NAME": env_str("COPRODUCE_SQLITE_PATH") or str(DATA_DIR / "coproduce.sqlite3"),
             "OPTIONS": {
                 # Writers wait for each other instead of failing with "database is locked":
                 # WAL lets readers run beside one writer, IMMEDIATE takes the write lock at
@@ -164,6 +168,11 @@ ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if HTTPS else "http"
 ACCOUNT_ADAPTER = "coproduce.accounts.adapter.AccountAdapter"
+ACCOUNT_FORMS = {
+    "login": "coproduce.accounts.forms.LoginForm",
+    "signup": "coproduce.accounts.forms.SignupForm",
+}
+ACCOUNT_EMAIL_NOTIFICATIONS = True
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = SITE_NAME
 USERSESSIONS_TRACK_ACTIVITY = False

@@ -21,7 +21,8 @@ from coproduce.accounts.models import User
 @receiver(email_confirmed, dispatch_uid="coproduce.accounts.grant_for_allowed_domain")
 def grant_membership_for_allowed_domain(sender: object, email_address: EmailAddress, **kwargs: Any) -> None:
     """A verified address at an allow-listed domain makes its owner a member at once."""
-    from coproduce.communities.services import membership_grant_for_allowed_domain  # lazy: communities imports accounts
+    # Imported here: communities imports accounts, so a module-level import would be circular.
+    from coproduce.communities.services import membership_grant_for_allowed_domain
 
     user = email_address.user
     if isinstance(user, User):

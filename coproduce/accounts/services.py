@@ -63,7 +63,9 @@ def token_create(*, user: User, name: str, actor: User | None) -> tuple[ApiToken
     raw = ApiToken.generate()
     with transaction.atomic():
         token = ApiToken.objects.create(user=user, name=name, digest=hash_token(raw), hint=raw[:8])
-        audit.record(actor=actor, action="token.create", target=token, after={"name": name, "hint": token.hint})
+        audit.record(
+            actor=actor, action="token.create", target=token, after={"name": name, "hint": token.hint}
+        )
     return token, raw
 
 

@@ -15,7 +15,6 @@ api = NinjaAPI(
     '{"error": {"code", "message", "details"}}. Lists: {"items", "count", "next"}.',
     urls_namespace="api",
     auth=Caller(),
-    csrf=False,  # Caller checks CSRF itself for session-authenticated writes.
     docs_url=None,
 )
 install_error_handlers(api)

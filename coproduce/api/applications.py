@@ -4,8 +4,10 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema
-from pydantic import EmailStr, Field
+from ninja import Query, Router, Schema, Status
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from pydantic import Field, field_validator
 
 from coproduce.accounts.models import Sector
 from coproduce.api.auth import caller
@@ -21,12 +23,21 @@ router = Router(tags=["applications"])
 
 class ApplicationIn(StrictSchema):
     name: str = Field(min_length=1, max_length=150)
-    email: EmailStr
+    email: str = Field(max_length=254)
     organisation: str = Field(min_length=1, max_length=200)
     sector: Sector
     reason: str = Field(min_length=1, max_length=2000)
     job_role: str = Field("", max_length=200)
     professional_registration: str = Field("", max_length=100)
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        try:
+            validate_email(value)
+        except DjangoValidationError:
+            raise ValueError("Enter a valid e-mail address.") from None
+        return value
 
 
 class ApplicationCreated(Schema):
@@ -63,10 +74,10 @@ def _out(application: Application) -> dict[str, Any]:
 
 
 @router.post("", response={201: ApplicationCreated}, auth=None)
-def submit_application(request: HttpRequest, payload: ApplicationIn) -> tuple[int, dict[str, Any]]:
+def submit_application(request: HttpRequest, payload: ApplicationIn) -> Status:
     """Apply to join the community (no account needed)."""
     application = services.application_submit(**payload.model_dump(), ip=client_address(request))
-    return 201, {"id": application.pk, "status": application.status}
+    return Status(201, {"id": application.pk, "status": application.status})
 
 
 @router.get("", response=Page)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Callable
+from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -12,7 +13,8 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
-from coproduce.governance.safety import Finding, UnsafeContent
+from coproduce.governance.safety import UnsafeContent, describe
+from coproduce.lib.errors import Conflict
 from coproduce.lib.ratelimit import RateLimited
 
 logger = logging.getLogger(__name__)
@@ -40,10 +42,6 @@ def error_response(
 ) -> HttpResponse:
     body = {"error": {"code": code, "message": message, "details": details or {}}}
     return api.create_response(request, body, status=status)
-
-
-def describe_findings(found: list[Finding]) -> str:
-    return ", ".join(f"{f.kind.replace('_', ' ')} at characters {f.start}-{f.end}" for f in found)
 
 
 def _field_name(loc: list[Any] | tuple[Any, ...]) -> str:
@@ -82,6 +80,9 @@ def install_error_handlers(api: NinjaAPI) -> None:
             api, request, status=400, code="invalid_input", message=message, details={"fields": fields}
         )
 
+    def conflict(request: HttpRequest, exc: Conflict) -> HttpResponse:
+        return error_response(api, request, status=409, code="conflict", message=" ".join(exc.messages))
+
     def unsafe(request: HttpRequest, exc: UnsafeContent) -> HttpResponse:
         findings = [
             {"field": name, "kind": f.kind, "start": f.start, "end": f.end}
@@ -89,7 +90,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
             for f in found
         ]
         message = "This looks like patient-identifiable data, which must not be posted here: " + "; ".join(
-            f"{name}: {describe_findings(found)}" for name, found in exc.findings.items()
+            f"{name}: {describe(found)}" for name, found in exc.findings.items()
         )
         return error_response(
             api, request, status=422, code="unsafe_content", message=message, details={"findings": findings}
@@ -112,7 +113,12 @@ def install_error_handlers(api: NinjaAPI) -> None:
         )
 
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-        return error_response(api, request, status=exc.status_code, code="http_error", message=str(exc))
+        if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
+            # Ninja's own wording when the JSON parser fails.
+            return error_response(
+                api, request, status=400, code="malformed_json", message="The request body is not valid JSON."
+            )
+        return error_response(api, request, status=exc.status_code, code="bad_request", message=str(exc))
 
     def rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
         response = error_response(
@@ -132,13 +138,16 @@ def install_error_handlers(api: NinjaAPI) -> None:
             api, request, status=500, code="server_error", message="Sorry, something went wrong on our side."
         )
 
-    api.add_exception_handler(ApiError, api_error)
-    api.add_exception_handler(NinjaValidationError, invalid_input)
-    api.add_exception_handler(DjangoValidationError, django_invalid)
-    api.add_exception_handler(UnsafeContent, unsafe)
-    api.add_exception_handler(Http404, not_found)
-    api.add_exception_handler(PermissionDenied, forbidden)
-    api.add_exception_handler(AuthenticationError, unauthorised)
-    api.add_exception_handler(HttpError, http_error)
-    api.add_exception_handler(RateLimited, rate_limited)
-    api.add_exception_handler(Exception, unexpected)
+    # Ninja's stubs type the handler's argument as "instance or class"; ours take instances.
+    on = cast(Callable[[type[Exception], Callable[[HttpRequest, Any], HttpResponse]], None], api.add_exception_handler)
+    on(ApiError, api_error)
+    on(NinjaValidationError, invalid_input)
+    on(Conflict, conflict)
+    on(DjangoValidationError, django_invalid)
+    on(UnsafeContent, unsafe)
+    on(Http404, not_found)
+    on(PermissionDenied, forbidden)
+    on(AuthenticationError, unauthorised)
+    on(HttpError, http_error)
+    on(RateLimited, rate_limited)
+    on(Exception, unexpected)

@@ -5,7 +5,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from coproduce.accounts.models import User
@@ -56,7 +56,7 @@ def _out(request: HttpRequest, space: Space) -> dict[str, Any]:
         "name": space.name,
         "visibility": space.visibility,
         "description": space.description,
-        "url": request.build_absolute_uri(reverse("communities:space_detail", args=[space.slug])),
+        "url": request.build_absolute_uri(reverse("communities:space", args=[space.slug])),
         "created_at": space.created_at.isoformat(),
     }
 
@@ -68,10 +68,10 @@ def list_spaces(request: HttpRequest, params: Query[PageParams]) -> dict[str, An
 
 
 @router.post("", response={201: SpaceOut})
-def create_space(request: HttpRequest, payload: SpaceIn) -> tuple[int, dict[str, Any]]:
+def create_space(request: HttpRequest, payload: SpaceIn) -> Status:
     actor = require_facilitator(caller(request))
     space = services.space_create(actor=actor, **payload.model_dump())
-    return 201, _out(request, space)
+    return Status(201, _out(request, space))
 
 
 @router.get("/{slug}", response=SpaceOut)
@@ -80,9 +80,9 @@ def get_space(request: HttpRequest, slug: str) -> dict[str, Any]:
 
 
 @router.post("/{slug}/members", response={201: MemberOut})
-def add_member(request: HttpRequest, slug: str, payload: MemberIn) -> tuple[int, dict[str, Any]]:
+def add_member(request: HttpRequest, slug: str, payload: MemberIn) -> Status:
     actor = signed_in(request)
     space = get_space_for_manager(actor, slug)
     user = get_object_or_404(User, username=payload.username, is_active=True)
     membership = services.space_member_add(space=space, user=user, role=payload.role, actor=actor)
-    return 201, {"username": user.username, "role": membership.role}
+    return Status(201, {"username": user.username, "role": membership.role})

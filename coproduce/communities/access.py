@@ -10,9 +10,18 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from coproduce.accounts.models import User
-from coproduce.communities.models import Space, SpaceMembership, SpaceRole, Visibility
+from coproduce.communities.models import (
+    AllowedDomain,
+    Application,
+    Invitation,
+    Space,
+    SpaceMembership,
+    SpaceRole,
+    Visibility,
+)
 
 type Viewer = User | AnonymousUser
 
@@ -94,3 +103,31 @@ def require_facilitator(viewer: Viewer) -> User:
     if user is None or not user.is_facilitator:
         raise PermissionDenied("Only facilitators and admins can do that.")
     return user
+
+
+def require_moderator(viewer: Viewer) -> User:
+    """Moderators and community admins: the people who keep the community safe."""
+    user = _user(viewer)
+    if user is None or not user.is_moderator:
+        raise PermissionDenied("Only moderators and community admins can do that.")
+    return user
+
+
+def get_application_for_admin(viewer: Viewer, pk: int) -> Application:
+    require_community_admin(viewer)
+    return get_object_or_404(Application.objects.select_related("decided_by", "user"), pk=pk)
+
+
+def get_invitation_for_admin(viewer: Viewer, pk: int) -> Invitation:
+    require_community_admin(viewer)
+    return get_object_or_404(Invitation, pk=pk)
+
+
+def get_allowed_domain_for_admin(viewer: Viewer, pk: int) -> AllowedDomain:
+    require_community_admin(viewer)
+    return get_object_or_404(AllowedDomain, pk=pk)
+
+
+def get_person_for_admin(viewer: Viewer, pk: int) -> User:
+    require_community_admin(viewer)
+    return get_object_or_404(User, pk=pk, is_active=True)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -67,7 +67,7 @@ class AllowedDomain(models.Model):
         return self.domain
 
 
-def default_invitation_expiry() -> timezone.datetime:
+def default_invitation_expiry() -> datetime:
     return timezone.now() + timedelta(days=settings.INVITATION_DAYS)
 
 
@@ -94,7 +94,7 @@ class Invitation(models.Model):
     def __str__(self) -> str:
         return f"Invitation for {self.email}"
 
-    def is_usable(self, now: timezone.datetime | None = None) -> bool:
+    def is_usable(self, now: datetime | None = None) -> bool:
         now = now or timezone.now()
         return self.accepted_at is None and self.revoked_at is None and now < self.expires_at
 
@@ -135,7 +135,9 @@ class Space(models.Model):
 
 class SpaceMembership(models.Model):
     space = models.ForeignKey(Space, on_delete=models.CASCADE, related_name="memberships")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="space_memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="space_memberships"
+    )
     role = models.CharField(max_length=20, choices=SpaceRole.choices, default=SpaceRole.MEMBER)
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -10,7 +10,7 @@ from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
 @register(Tags.security, deploy=True)
 def check_secret_key(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    if not settings.DEBUG and len(settings.SECRET_KEY) < 50:
+    if not settings.DEBUG and (not settings.SECRET_KEY_FROM_ENVIRONMENT or len(settings.SECRET_KEY) < 50):
         return [
             Error(
                 "COPRODUCE_SECRET_KEY is missing or shorter than 50 characters.",
@@ -59,7 +59,7 @@ def check_database(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
 
 @register()
 def check_email(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    backend: str = settings.MAILERS["default"]["BACKEND"]
+    backend = str(settings.EMAIL_BACKEND_PATH)
     if not settings.DEBUG and backend.endswith("console.EmailBackend"):
         return [
             Warning(

@@ -1,9 +1,38 @@
-"""The patient-identifiable-data guard (placeholder interface; see the guard module's tests)."""
+"""The patient-identifiable-data guard.
+
+`scan(text)` finds NHS numbers (modulus 11), UK postcodes, dates of birth (a date near the
+words DOB / born / date of birth or near a name-like pair of capitalised words), UK phone
+numbers and e-mail addresses. `check_submission(fields)` raises `UnsafeContent` for the kinds
+that POLICY says block. Every rule lives in this module, so later work changes them here.
+
+How it works:
+
+1. The text is normalised (`_normalise`): NFKC per character (full-width digits and letters
+   become ASCII, non-breaking and thin spaces become spaces), every Unicode decimal digit
+   becomes its ASCII digit, Unicode dashes become "-", and invisible characters (zero-width
+   space, joiners, word joiner, byte-order mark, soft hyphen, bidirectional marks) are dropped.
+   An index map turns offsets in the normalised text back into offsets in the original, so
+   every `Finding` points at the characters the person typed.
+2. Digits are read as *chains*: runs of digits joined by short separators (spaces, dots, dashes,
+   brackets). NHS numbers and phone numbers are decided on the chain's groups in Python, which
+   is where the modulus-11 check, the "+44 (0)" forms and the near-miss rules live.
+3. Postcodes, dates and e-mail addresses are regular expressions with bounded repetition only
+   (no unbounded quantifier inside another), so scanning is linear in the length of the text.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import bisect
+import functools
+import itertools
+import operator
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Literal
+
+from nhs_number.validate import is_valid as _valid_nhs_number
 
 
 @dataclass(frozen=True)
@@ -13,7 +42,32 @@ class Finding:
     end: int
 
 
-BLOCKING_KINDS = frozenset({"nhs_number"})
+Action = Literal["block", "warn", "allow"]
+
+# The one place that says what each kind of finding does to a submission. "warn" is recorded
+# for the warn-and-confirm policies a later issue adds (per space); today only "block" refuses.
+POLICY: Mapping[str, Action] = {
+    "nhs_number": "block",
+    "date_of_birth": "warn",
+    "postcode": "warn",
+    "phone_number": "warn",
+    "email": "warn",
+}
+
+BLOCKING_KINDS = frozenset(kind for kind, action in POLICY.items() if action == "block")
+
+KIND_LABELS: Mapping[str, str] = {
+    "nhs_number": "NHS number",
+    "date_of_birth": "date of birth",
+    "postcode": "postcode",
+    "phone_number": "phone number",
+    "email": "e-mail address",
+}
+
+_ARTICLES: Mapping[str, str] = {"nhs_number": "an", "email": "an"}
+
+# When two findings overlap, the earlier kind in this tuple keeps the span.
+_PRIORITY = ("nhs_number", "email", "phone_number", "date_of_birth", "postcode")
 
 
 @dataclass
@@ -22,13 +76,497 @@ class UnsafeContent(Exception):
 
     findings: dict[str, list[Finding]] = field(default_factory=dict)
 
+    def __str__(self) -> str:
+        return "; ".join(f"{name}: {describe(found)}" for name, found in self.findings.items())
+
 
 def scan(text: str) -> list[Finding]:
-    return []
+    """Every finding in `text`, in order, with offsets into `text` itself."""
+    norm = _normalise(text)
+    found: list[Finding] = []
+    if _ANY_DIGIT.search(norm.text):
+        found.extend(_digit_findings(norm.text))
+        found.extend(_postcodes(norm.text))
+        found.extend(_dates_of_birth(norm.text))
+    if "@" in norm.text:
+        found.extend(_emails(norm.text))
+    return [norm.to_original(f) for f in _resolve_overlaps(found)]
 
 
-def check_submission(fields: Mapping[str, str]) -> None:
-    blocking = {name: [f for f in scan(value) if f.kind in BLOCKING_KINDS] for name, value in fields.items()}
+def check_submission(fields: Mapping[str, str], *, policy: Mapping[str, Action] = POLICY) -> None:
+    """Raise UnsafeContent listing, per field, the findings that `policy` says block."""
+    blocking = {
+        name: [f for f in scan(value) if policy.get(f.kind, "allow") == "block"]
+        for name, value in fields.items()
+    }
     blocking = {name: found for name, found in blocking.items() if found}
     if blocking:
         raise UnsafeContent(findings=blocking)
+
+
+def describe(findings: Iterable[Finding]) -> str:
+    """A sentence for a person: "an NHS number at characters 12 to 21, ..." (with an en dash).
+
+    Character positions count from 1 and include both ends.
+    """
+    parts = [_describe_one(f) for f in findings]
+    if len(parts) <= 1:
+        return "".join(parts)
+    return ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def _describe_one(finding: Finding) -> str:
+    what = f"{_ARTICLES.get(finding.kind, 'a')} {KIND_LABELS.get(finding.kind, finding.kind)}"
+    if finding.end - finding.start == 1:
+        return f"{what} at character {finding.end}"
+    return f"{what} at characters {finding.start + 1}\u2013{finding.end}"
+
+
+# --- Normalisation -----------------------------------------------------------------------------
+
+_INVISIBLE = frozenset(
+    "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b\u200c\u200d\u200e\u200f"
+    "\u202a\u202b\u202c\u202d\u202e\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069\ufeff"
+)
+_DASHES = frozenset("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d")
+
+
+@dataclass(frozen=True)
+class _Normalised:
+    """Normalised text and the map back to the original.
+
+    `_norm_starts[i]` is where segment i starts in the normalised text and `_orig_starts[i]`
+    where it came from; an identity segment copies characters one for one, a replacement
+    segment is what one original character became.
+    """
+
+    text: str
+    _norm_starts: list[int]
+    _orig_starts: list[int]
+    _identity: list[bool]
+
+    def _original_index(self, pos: int) -> tuple[int, bool]:
+        i = bisect.bisect_right(self._norm_starts, pos) - 1
+        if self._identity[i]:
+            return self._orig_starts[i] + pos - self._norm_starts[i], True
+        return self._orig_starts[i], False
+
+    def to_original(self, finding: Finding) -> Finding:
+        if not self._norm_starts:
+            return finding
+        start, _ = self._original_index(finding.start)
+        last, _ = self._original_index(finding.end - 1)
+        return Finding(finding.kind, start, last + 1)
+
+
+@functools.lru_cache(maxsize=4096)
+def _fold(char: str) -> str:
+    if char in _INVISIBLE:
+        return ""
+    if char in _DASHES:
+        return "-"
+    folded = unicodedata.normalize("NFKC", char)
+    if folded.isascii():
+        return folded
+    return "".join(str(unicodedata.decimal(c, c)) for c in folded)
+
+
+def _char_class(chars: Iterable[str]) -> re.Pattern[str]:
+    return re.compile("[" + "".join(map(re.escape, chars)) + "]")
+
+
+def _normalise(text: str) -> _Normalised:
+    if text.isascii():
+        return _Normalised(text, [], [], [])
+    folds = {char: _fold(char) for char in set(text) if not char.isascii()}
+    one_for_one = {char: folded for char, folded in folds.items() if len(folded) == 1 and folded != char}
+    if one_for_one:  # offsets do not move; re.sub beats str.translate when changes are sparse
+        text = _char_class(one_for_one).sub(lambda match: one_for_one[match.group()], text)
+    resized = [char for char, folded in folds.items() if len(folded) != 1]
+    if not resized:
+        return _Normalised(text, [], [], [])
+    pieces: list[str] = []
+    norm_starts: list[int] = [0]
+    orig_starts: list[int] = [0]
+    identity: list[bool] = [True]
+    copied = 0  # original offset up to which text has been copied into pieces
+    length = 0  # length of the normalised text so far
+    for match in _char_class(resized).finditer(text):
+        offset = match.start()
+        pieces.append(text[copied:offset])
+        length += offset - copied
+        folded = folds[match.group()]
+        if folded:
+            norm_starts.append(length)
+            orig_starts.append(offset)
+            identity.append(False)
+            pieces.append(folded)
+            length += len(folded)
+        norm_starts.append(length)
+        orig_starts.append(offset + 1)
+        identity.append(True)
+        copied = offset + 1
+    pieces.append(text[copied:])
+    return _Normalised("".join(pieces), norm_starts, orig_starts, identity)
+
+
+# --- NHS numbers and phone numbers: chains of digit groups -------------------------------------
+
+_DIGITS = re.compile(r"[0-9]+")
+_NOT_DIGITS = re.compile(r"[^0-9]+")
+_ANY_DIGIT = re.compile(r"[0-9]")
+# A stretch of digits and the characters that may separate them; split into chains below.
+_DIGIT_STRETCH = re.compile(r"[0-9][0-9 \t.()\-]*")
+# What may join two groups of digits in one chain: up to three spaces, or one of . - ( ) with
+# up to three spaces either side.
+_GAP = re.compile(r"[ \t]{1,3}|[ \t]{0,3}[.()\-][ \t]{0,3}")
+_ISBN_BEFORE = re.compile(
+    r"isbn(?:[ \t]?-?[ \t]?1[03])?[ \t]{0,3}:?[ \t]{0,3}(?:97[89][ \t.\-]?)?$", re.IGNORECASE
+)
+_CURRENCY = frozenset("£$€¥")
+_CANONICAL_NHS_SHAPES = ((10,), (3, 3, 4))
+
+
+@dataclass
+class _Chain:
+    """Groups of digits joined by separators: "999 000 0018" is one chain of three groups.
+
+    `prefix[k]` is how many digits groups 0..k-1 hold, so groups i..j hold
+    `prefix[j + 1] - prefix[i]`.
+    """
+
+    starts: list[int]
+    ends: list[int]
+    digits: list[str]
+    gaps: list[str]  # gaps[k] joins group k to group k - 1; gaps[0] is ""
+    prefix: list[int]
+
+    def end_of_run(self, i: int, count: int) -> int | None:
+        """The last group j such that groups i..j hold exactly `count` digits, if there is one."""
+        k = bisect.bisect_left(self.prefix, self.prefix[i] + count)
+        return k - 1 if k < len(self.prefix) and self.prefix[k] == self.prefix[i] + count else None
+
+
+@functools.lru_cache(maxsize=256)
+def _joins(gap: str) -> bool:
+    return _GAP.fullmatch(gap) is not None
+
+
+def _chains(text: str) -> Iterator[_Chain]:
+    """Every chain in `text` with at least ten digits (fewer can be neither kind)."""
+    for stretch in _DIGIT_STRETCH.finditer(text):
+        if stretch.end() - stretch.start() < 10:
+            continue
+        digits = _DIGITS.findall(stretch.group())
+        gaps = _NOT_DIGITS.findall(stretch.group())  # gaps[k] follows digits[k]
+        lengths = itertools.chain.from_iterable(zip(map(len, digits), map(len, gaps), strict=False))
+        offsets = list(itertools.accumulate(lengths, initial=stretch.start()))
+        breaks = [k + 1 for k, gap in enumerate(gaps[: len(digits) - 1]) if not _joins(gap)]
+        for first, stop in itertools.pairwise([0, *breaks, len(digits)]):
+            chain = _chain(digits, gaps, offsets, first, stop)
+            if chain.prefix[-1] >= 10:
+                yield chain
+
+
+def _chain(digits: list[str], gaps: list[str], offsets: list[int], first: int, stop: int) -> _Chain:
+    return _Chain(
+        starts=offsets[2 * first : 2 * stop : 2],
+        ends=list(map(operator.add, offsets[2 * first : 2 * stop : 2], map(len, digits[first:stop]))),
+        digits=digits[first:stop],
+        gaps=["", *gaps[first : stop - 1]],
+        prefix=list(itertools.accumulate(map(len, digits[first:stop]), initial=0)),
+    )
+
+
+def _digit_findings(text: str) -> Iterator[Finding]:
+    for chain in _chains(text):
+        yield from _chain_findings(text, chain)
+
+
+def _chain_findings(text: str, chain: _Chain) -> Iterator[Finding]:
+    """NHS numbers and phone numbers in one chain, left to right; an NHS number wins a tie."""
+    international = _char_before(text, chain.starts[0]) == "+" and chain.digits[0].startswith("44")
+    next_free = 0  # groups before this one are inside an earlier finding
+    for i in _possible_starts(chain):
+        if i < next_free:
+            continue
+        nhs_end = None if international and i == 0 else _nhs_number_end(text, chain, i)
+        if nhs_end is not None:
+            yield Finding("nhs_number", chain.starts[i], chain.ends[nhs_end])
+            next_free = nhs_end + 1
+            continue
+        phone_end = _phone_end(chain, i, international and i == 0)
+        inner = None if phone_end is None else _nhs_number_within(text, chain, i, phone_end)
+        if inner is not None:  # "+44 999 000 0018": an NHS number wins over a phone number
+            yield Finding("nhs_number", chain.starts[inner[0]], chain.ends[inner[1]])
+            next_free = inner[1] + 1
+        elif phone_end is not None:
+            yield Finding("phone_number", _phone_start(text, chain, i), chain.ends[phone_end])
+            next_free = phone_end + 1
+
+
+def _phone_start(text: str, chain: _Chain, i: int) -> int:
+    """Where a phone number starting at group i begins: at a leading + or an opening bracket."""
+    start = chain.starts[i]
+    before = _char_before(text, start)
+    closed = i + 1 < len(chain.gaps) and ")" in chain.gaps[i + 1]  # (01632) 960001
+    return start - 1 if before == "+" or (before == "(" and closed) else start
+
+
+def _nhs_number_within(text: str, chain: _Chain, i: int, j: int) -> tuple[int, int] | None:
+    """The first and last group of an NHS number inside groups i+1..j, if there is one."""
+    for k in range(i + 1, j + 1):
+        end = _nhs_number_end(text, chain, k)
+        if end is not None and end <= j:
+            return k, end
+    return None
+
+
+def _possible_starts(chain: _Chain) -> list[int]:
+    """Groups where a finding may start: the first, any of 3 or 10 digits, any 0xx... group.
+
+    A cheap filter, so a long chain of short groups ("1 2 3 4 ...") costs little.
+    """
+    return [
+        k
+        for k, group in enumerate(chain.digits)
+        if k == 0 or len(group) in (3, 10) or (group[0] == "0" and len(group) >= 3)
+    ]
+
+
+def _char_before(text: str, pos: int) -> str:
+    return text[pos - 1] if pos > 0 else ""
+
+
+def _nhs_number_end(text: str, chain: _Chain, i: int) -> int | None:
+    """The index of the last group of a valid NHS number starting at group i, if there is one.
+
+    The number is whole groups holding ten digits. Written 3-3-4 or run together it may sit
+    inside a longer chain ("999 000 0018 2 tablets"); split any other way it must be the whole
+    chain, so that pieces of phone numbers, dates and times are not read as NHS numbers.
+    """
+    whole_chain = i == 0 and chain.prefix[-1] == 10
+    if not whole_chain and len(chain.digits[i]) not in (3, 10):
+        return None  # the quick test; the shape is checked below
+    j = chain.end_of_run(i, 10)
+    if j is None:
+        return None
+    shape = tuple(len(d) for d in chain.digits[i : j + 1])
+    if not whole_chain and shape not in _CANONICAL_NHS_SHAPES:
+        return None
+    if _looks_like_something_else(text, chain, i, j):
+        return None
+    return j if _valid_nhs_number("".join(chain.digits[i : j + 1])) else None
+
+
+def _looks_like_something_else(text: str, chain: _Chain, i: int, j: int) -> bool:
+    """Near-misses: a labelled ISBN, an amount of money, a decimal number (12345678.90)."""
+    start = chain.starts[i]
+    if _ISBN_BEFORE.search(text, max(0, start - 24), start):
+        return True
+    before = text[max(0, start - 2) : start].strip()
+    if before and before[-1] in _CURRENCY:
+        return True
+    return j == i + 1 and "." in chain.gaps[j]
+
+
+def _phone_end(chain: _Chain, i: int, international: bool) -> int | None:
+    """The index of the last group of a UK phone number starting at group i, if there is one.
+
+    A UK number is 0 and nine or ten more digits: 020 7946 0958, 07700 900123, 0800 123456;
+    written internationally +44 20 7946 0958, +44 (0)20 7946 0958 or 0044 20 7946 0958.
+    """
+    first = chain.digits[i]
+    if i > 0 and chain.gaps[i] == ".":
+        return None  # the decimals of 3.09078914170
+    if international:
+        counts: tuple[int, ...] = (13, 12)  # 44 and (0) and ten digits, or 44 and ten digits
+    elif first.startswith("0044"):
+        counts = (15, 14)
+    elif first.startswith("0") and len(first) >= 3 and first[1] not in "046":
+        counts = (11, 10)
+    else:
+        return None
+    for count in counts:
+        j = chain.end_of_run(i, count)
+        if j is not None and _is_uk_phone("".join(chain.digits[i : j + 1]), international, grouped=j > i):
+            return j
+    return None
+
+
+def _is_uk_phone(digits: str, international: bool, *, grouped: bool) -> bool:
+    """Whether `digits` spell a UK number: 0 and nine or ten more (see `_phone_end`).
+
+    Ten-digit numbers are freephone (0800 123456, 0500 ...), Brampton (016977 ...) or any other
+    01... number written in groups like one (01632 96000); 0123456789 alone is just digits.
+    """
+    if international:
+        national = _national(digits, "44")
+    elif digits.startswith("0044"):
+        national = _national(digits, "0044")
+    else:
+        national = digits
+    if not national.startswith("0") or national[1:2] in ("", "0", "4", "6"):
+        return False
+    if len(national) == 11:
+        return True
+    if len(national) != 10:
+        return False
+    return national.startswith(("0800", "0500", "016977")) or (national.startswith("01") and grouped)
+
+
+def _national(digits: str, prefix: str) -> str:
+    """+44 20 7946 0958 and +44 (0)20 7946 0958 are both 020 7946 0958."""
+    if not digits.startswith(prefix):
+        return ""
+    rest = digits.removeprefix(prefix)
+    return rest if rest.startswith("0") else "0" + rest
+
+
+# --- Postcodes ---------------------------------------------------------------------------------
+
+_POSTCODE = re.compile(
+    r"(?<![A-Za-z0-9\\#_&%])"  # not inside a word, nor an escape like \\u03ba, #a03bb0 or &#x3ba;
+    r"(?:GIR[ \t]?0AA"
+    r"|(?:[A-PR-UWYZ][0-9][0-9A-HJKPSTUW]?|[A-PR-UWYZ][A-HK-Y][0-9][0-9ABEHMNPRVWXY]?)"
+    r"[ \t]{0,2}[0-9][ABD-HJLNP-UW-Z]{2})"
+    r"(?![A-Za-z0-9])",
+    re.IGNORECASE,
+)
+
+
+_ORDINAL = re.compile(r"[0-9](?:st|nd|rd|th)")
+
+
+def _postcodes(text: str) -> Iterator[Finding]:
+    for match in _POSTCODE.finditer(text):
+        if not _is_ordinal_in_prose(match.group()):
+            yield Finding("postcode", match.start(), match.end())
+
+
+def _is_ordinal_in_prose(found: str) -> bool:
+    """Whether a match is prose such as "Ward B2 3rd floor"; "B33 8TH" and "b33 8th" are postcodes."""
+    inward = found[-3:]
+    return bool(_ORDINAL.fullmatch(inward)) and not found.islower()
+
+
+# --- Dates of birth ----------------------------------------------------------------------------
+
+_MONTH_NAMES = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+_DAY = r"(?P<day>[0-3]?[0-9])(?:st|nd|rd|th)?"
+_YEAR = r"(?P<year>[12][0-9]{3}|'?[0-9]{2})"
+_DATE = re.compile(
+    r"(?<![0-9A-Za-z])(?:"
+    r"[0-3]?[0-9](?P<sep>[/.\-])[01]?[0-9](?P=sep)(?:[12][0-9]{3}|[0-9]{2})"
+    r"|[12][0-9]{3}(?P<isep>[/.\-])[01]?[0-9](?P=isep)[0-3]?[0-9]"
+    rf"|{_DAY}[ \t]{{1,3}}(?:of[ \t]{{1,3}})?{_MONTH_NAMES},?[ \t]{{1,3}}{_YEAR}"
+    rf"|{_MONTH_NAMES}[ \t]{{1,3}}(?P<mday>[0-3]?[0-9])(?:st|nd|rd|th)?,?[ \t]{{1,3}}"
+    r"(?P<myear>[12][0-9]{3})"
+    r")(?![0-9A-Za-z])",
+    re.IGNORECASE,
+)
+_NUMERIC_DATE = re.compile(r"(?P<a>[0-9]+)[/.\-](?P<b>[0-9]+)[/.\-](?P<c>[0-9]+)")
+_BIRTH_WORDS = re.compile(
+    r"(?<![A-Za-z])(?:d[ \t]?\.?[ \t]?o[ \t]?\.?[ \t]?b\b\.?|date[ \t]{1,3}of[ \t]{1,3}birth|born"
+    r"|birth[ \t]?date|birthday)(?![A-Za-z])",
+    re.IGNORECASE,
+)
+# Two adjacent words (letters, apostrophes, hyphens), found overlapping (the look-ahead) so that
+# "On Monday Ada Lovelace" yields "Monday Ada" and "Ada Lovelace"; `_is_name_word` then decides.
+_WORD = r"[^\W\d_](?:[^\W\d_]|['\u2019\-]){1,40}"
+_WORD_PAIR = re.compile(rf"(?<![\w'\u2019\-])(?=({_WORD})[ \t]{{1,2}}({_WORD})(?![\w'\u2019\-]))")
+_CONTEXT = 40
+# Capitalised words that start sentences or name places, organisations and times, not people.
+_NOT_NAMES_TEXT = """
+    The This That These Those There Then Than They Their Them Our Ours We Us You Your He She His Her
+    It Its My Me Mine Him An And But Or Nor For From To Of On In At By With Without Into Onto Upon
+    As If So Yes No Not All Any Some Each Every Both Either Neither Dear Hi Hello Thanks Thank Regards
+    Please Note Notes See Also Since Until After Before During About Around Between Today Tomorrow
+    Yesterday When Where What Which Who Whom Why How Here
+    Monday Tuesday Wednesday Thursday Friday Saturday Sunday Mon Tue Tues Wed Thu Thur Thurs Fri Sat Sun
+    January February March April May June July August September October November December
+    Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec
+    British Library National Royal Trust Hospital Hospitals Foundation University College School
+    Council Centre Center Health Care Social Service Services Faculty Informatics Institute Society
+    Association Department Ministry Government Group Board Committee Conference Event Events Session
+    Workshop Masterclass Meeting Meetings Day Days Week Weeks Month Months Year Years Edition Version
+    Report Paper Briefing Published Updated Posted Created Issued Issue Minutes Agenda Page Section
+    Street Road Lane Avenue Square Place Park House Hall Building Floor Room Ward Clinic Practice
+    Surgery Unit London England Wales Scotland Ireland Northern United Kingdom Britain Great Europe
+    European North South East West Central Greater City Town County Borough Community Communities
+    Powers Perils Social Networking Tools Digital Data Information Technology Privacy Safety
+"""
+_NOT_NAMES = frozenset(_NOT_NAMES_TEXT.split())
+
+
+def _dates_of_birth(text: str) -> Iterator[Finding]:
+    for match in _DATE.finditer(text):
+        if _plausible_date(match) and _birth_context(text, match.start(), match.end()):
+            yield Finding("date_of_birth", match.start(), match.end())
+
+
+def _plausible_date(match: re.Match[str]) -> bool:
+    """A day from 1 to 31, a month from 1 to 12 and a four-digit year (if so written) from 1880 to 2099."""
+    numeric = _NUMERIC_DATE.fullmatch(match.group())
+    if numeric is None:
+        day, month, year = (
+            match.group("day") or match.group("mday"),
+            "1",
+            match.group("year") or match.group("myear"),
+        )
+    elif len(numeric.group("a")) == 4:
+        year, month, day = numeric.group("a", "b", "c")
+    else:
+        day, month, year = numeric.group("a", "b", "c")
+    year = year.lstrip("'")
+    return 1 <= int(day) <= 31 and 1 <= int(month) <= 12 and (len(year) != 4 or 1880 <= int(year) <= 2099)
+
+
+def _birth_context(text: str, start: int, end: int) -> bool:
+    """Whether DOB, born, date of birth or a name is within _CONTEXT characters of the date."""
+    window = text[max(0, start - _CONTEXT) : start] + "\n" + text[end : end + _CONTEXT]
+    return _BIRTH_WORDS.search(window) is not None or _has_name_pair(window)
+
+
+def _has_name_pair(window: str) -> bool:
+    return any(
+        _is_name_word(pair.group(1)) and _is_name_word(pair.group(2)) for pair in _WORD_PAIR.finditer(window)
+    )
+
+
+def _is_name_word(word: str) -> bool:
+    """Ada, McDonald, O'Brien, Smith-Jones, Zoë: capitalised, not all capitals, not a common word."""
+    return word[0].isupper() and not word.isupper() and word not in _NOT_NAMES
+
+
+# --- E-mail addresses --------------------------------------------------------------------------
+
+_EMAIL = re.compile(
+    r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9][A-Za-z0-9._%+\-]{0,63}"
+    r"@(?:[A-Za-z0-9\-]{1,63}\.){1,8}[A-Za-z]{2,24}(?![A-Za-z0-9\-])"
+)
+
+
+def _emails(text: str) -> Iterator[Finding]:
+    for match in _EMAIL.finditer(text):
+        yield Finding("email", match.start(), match.end())
+
+
+# --- Overlaps ----------------------------------------------------------------------------------
+
+
+def _resolve_overlaps(found: list[Finding]) -> list[Finding]:
+    """One span gets one kind: the higher-priority finding keeps it."""
+    rank = {kind: n for n, kind in enumerate(_PRIORITY)}
+    starts: list[int] = []
+    kept: list[Finding] = []  # sorted by start, never overlapping, so also sorted by end
+    for finding in sorted(found, key=lambda f: (rank.get(f.kind, len(rank)), f.start)):
+        i = bisect.bisect_left(starts, finding.end)
+        if i > 0 and kept[i - 1].end > finding.start:
+            continue
+        starts.insert(i, finding.start)
+        kept.insert(i, finding)
+    return kept

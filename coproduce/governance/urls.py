@@ -1,4 +1,8 @@
 from django.urls import path
 
+from coproduce.governance import views
+
 app_name = "governance"
-urlpatterns: list[object] = []
+urlpatterns = [
+    path("audit/", views.audit_log, name="audit"),
+]

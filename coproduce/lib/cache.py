@@ -58,5 +58,5 @@ class ForgivingRedisCache(RedisCache):
     def delete_many(self, keys: Iterable[Any], version: Any = None) -> None:
         _forgive(None, lambda: super(ForgivingRedisCache, self).delete_many(keys, version))
 
-    def clear(self) -> bool:
-        return _forgive(False, lambda: super(ForgivingRedisCache, self).clear())
+    def clear(self) -> None:
+        _forgive(None, lambda: super(ForgivingRedisCache, self).clear())

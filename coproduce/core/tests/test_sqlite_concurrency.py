@@ -26,13 +26,16 @@ def file_database(tmp_path: Path) -> Iterator[str]:
     setup.commit()
     setup.close()
     config = {**settings.DATABASES["default"], "NAME": str(path)}
-    connections.settings["concurrent"] = connections.configure_settings({"concurrent": config})["concurrent"]
+    configured = connections.configure_settings({"default": settings.DATABASES["default"], "concurrent": config})
+    connections.settings["concurrent"] = configured["concurrent"]
     yield str(path)
     connections["concurrent"].close()
     del connections.settings["concurrent"]
 
 
-def test_many_concurrent_read_then_write_transactions_all_succeed(file_database: str) -> None:
+def test_many_concurrent_read_then_write_transactions_all_succeed(
+    file_database: str, django_db_blocker: pytest.FixtureRequest
+) -> None:
     errors: list[BaseException] = []
 
     def writer() -> None:
@@ -48,10 +51,11 @@ def test_many_concurrent_read_then_write_transactions_all_succeed(file_database:
             connections["concurrent"].close()
 
     threads = [threading.Thread(target=writer) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    with django_db_blocker.unblock():  # type: ignore[attr-defined]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
 
     assert errors == []
     check = sqlite3.connect(file_database)

@@ -1,0 +1,7 @@
+"""Settings for the test run: the site's own settings, in production mode, with a test-only secret key."""
+
+import os
+
+os.environ.setdefault("COPRODUCE_SECRET_KEY", "tests-only-secret-key-" + "x" * 40)
+
+from coproduce.settings import *  # noqa: E402, F403
