@@ -43,19 +43,20 @@ fi
 rm -rf build/vendor
 mkdir -p build/vendor/nhsuk build/vendor/htmx
 nhsuk=node_modules/nhsuk-frontend/dist/nhsuk
-sed "/sourceMappingURL/d" "$nhsuk"/nhsuk-frontend.min.js > build/vendor/nhsuk/nhsuk-frontend.min.js
+sed 's|//# sourceMappingURL=.*$||' "$nhsuk"/nhsuk-frontend.min.js > build/vendor/nhsuk/nhsuk-frontend.min.js
 # The NHS fonts are served from another host; unless asked for, drop them so that
 # pages make no request off the site (the CSS falls back to Arial).
 .venv/bin/python - "$nhsuk"/nhsuk-frontend.min.css build/vendor/nhsuk/nhsuk-frontend.min.css <<'PY'
 import os, re, sys
 css = open(sys.argv[1], encoding="utf-8").read()
 css = re.sub(r"/\*# sourceMappingURL=[^*]*\*/", "", css)
+css = css.replace("url(/assets/", "url(assets/")  # the package's images, served beside the CSS
 if os.environ.get("COPRODUCE_NHS_FONTS", "0") not in ("1", "true", "yes", "on"):
     css = re.sub(r"@font-face\{[^}]*\}", "", css)
 open(sys.argv[2], "w", encoding="utf-8").write(css)
 PY
 cp -r "$nhsuk"/assets build/vendor/nhsuk/assets
-sed "/sourceMappingURL/d" node_modules/htmx.org/dist/htmx.min.js > build/vendor/htmx/htmx.min.js
+sed 's|//# sourceMappingURL=.*$||' node_modules/htmx.org/dist/htmx.min.js > build/vendor/htmx/htmx.min.js
 
 COPRODUCE_DEBUG=1 .venv/bin/coproduce collectstatic --noinput --verbosity 0
 

@@ -4,6 +4,8 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from coproduce.accounts.models import Role, Sector
@@ -42,6 +44,12 @@ class Application(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        constraints = [
+            # Closes the race between two concurrent applications from one address.
+            models.UniqueConstraint(
+                Lower("email"), condition=Q(status="pending"), name="one_pending_application_per_email"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>"

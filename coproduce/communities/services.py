@@ -24,7 +24,7 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from coproduce.lib.errors import Conflict
@@ -157,7 +157,11 @@ def application_submit(
     _raise(errors)
     check_submission({k: v for k, v in fields.items() if k not in ("email", "sector")})
     with transaction.atomic():
-        application = Application.objects.create(**fields)
+        try:
+            with transaction.atomic():
+                application = Application.objects.create(**fields)
+        except IntegrityError:  # a concurrent application from the same address won the race
+            raise ValidationError({"email": [DUPLICATE_APPLICATION]}) from None
         audit.record(
             actor=None,
             action="application.submit",
