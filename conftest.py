@@ -18,7 +18,9 @@ from coproduce.communities.models import Space, SpaceMembership, SpaceRole, Visi
 PASSWORD = "a-long-test-passphrase-42"
 
 
-def make_person(username: str, role: str, *, name: str = "", sector: str = Sector.NHS, **extra: object) -> User:
+def make_person(
+    username: str, role: str, *, name: str = "", sector: str = Sector.NHS, **extra: object
+) -> User:
     user = User.objects.create_user(
         username=username,
         email=f"{username}@example.nhs.uk",

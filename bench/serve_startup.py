@@ -43,13 +43,18 @@ def _memory_kb(pid: int) -> tuple[int, int]:
 def one_run(*, fresh: bool) -> tuple[float, float, int, int]:
     port = _free_port()
     with tempfile.TemporaryDirectory() as data:
-        env = {**os.environ, "COPRODUCE_DEBUG": "1", "COPRODUCE_DATA_DIR": data, "COPRODUCE_DEMO_PASSWORD": "x" * 16}
+        env = {
+            **os.environ,
+            "COPRODUCE_DEBUG": "1",
+            "COPRODUCE_DATA_DIR": data,
+            "COPRODUCE_DEMO_PASSWORD": "x" * 16,
+        }
         env.pop("DATABASE_URL", None)
         if not fresh:
             subprocess.run([COPRODUCE, "demo"], env=env, check=True, capture_output=True)
             subprocess.run([COPRODUCE, "collectstatic", "--noinput", "-v0"], env=env, check=True)
         started = time.perf_counter()
-        process = subprocess.Popen(  # noqa: S603
+        process = subprocess.Popen(
             [COPRODUCE, "serve", "--demo", "--port", str(port)],
             env=env,
             stdout=subprocess.DEVNULL,
@@ -86,8 +91,11 @@ def main(runs: int = 5) -> None:
         print(f"coproduce serve, {label}, {runs} runs:")
         print(f"  start-up to first /health answer: median {statistics.median(r[0] for r in results):.2f} s")
         print(f"  home page round trip: median {statistics.median(r[1] for r in results) * 1000:.1f} ms")
-        print(f"  resident memory after 100 requests: median {statistics.median(r[2] for r in results) / 1024:.0f} MB"
-              f" (peak {statistics.median(r[3] for r in results) / 1024:.0f} MB)")
+        print(
+            "  resident memory after 100 requests: "
+            f"median {statistics.median(r[2] for r in results) / 1024:.0f} MB"
+            f" (peak {statistics.median(r[3] for r in results) / 1024:.0f} MB)"
+        )
 
 
 if __name__ == "__main__":

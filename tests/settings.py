@@ -4,4 +4,4 @@ import os
 
 os.environ.setdefault("COPRODUCE_SECRET_KEY", "tests-only-secret-key-" + "x" * 40)
 
-from coproduce.settings import *  # noqa: E402, F403
+from coproduce.settings import *  # noqa: F403

@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.validators import validate_email
 from pydantic import Field, field_validator
 
 from coproduce.accounts.models import Sector
@@ -74,7 +74,7 @@ def _out(application: Application) -> dict[str, Any]:
 
 
 @router.post("", response={201: ApplicationCreated}, auth=None)
-def submit_application(request: HttpRequest, payload: ApplicationIn) -> Status:
+def submit_application(request: HttpRequest, payload: ApplicationIn) -> Status[dict[str, Any]]:
     """Apply to join the community (no account needed)."""
     application = services.application_submit(**payload.model_dump(), ip=client_address(request))
     return Status(201, {"id": application.pk, "status": application.status})

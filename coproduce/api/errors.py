@@ -68,11 +68,15 @@ def install_error_handlers(api: NinjaAPI) -> None:
                 f"{e['field']}: {e['message']}" for e in errors
             )
             code = "invalid_input"
-        return error_response(api, request, status=400, code=code, message=message, details={"errors": errors})
+        return error_response(
+            api, request, status=400, code=code, message=message, details={"errors": errors}
+        )
 
     def django_invalid(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
         if hasattr(exc, "error_dict"):
-            fields = {name: [str(m) for e in errs for m in e.messages] for name, errs in exc.error_dict.items()}
+            fields = {
+                name: [str(m) for e in errs for m in e.messages] for name, errs in exc.error_dict.items()
+            }
         else:
             fields = {"__all__": [str(m) for m in exc.messages]}
         message = " ".join(m for msgs in fields.values() for m in msgs)
@@ -139,7 +143,10 @@ def install_error_handlers(api: NinjaAPI) -> None:
         )
 
     # Ninja's stubs type the handler's argument as "instance or class"; ours take instances.
-    on = cast(Callable[[type[Exception], Callable[[HttpRequest, Any], HttpResponse]], None], api.add_exception_handler)
+    on = cast(
+        Callable[[type[Exception], Callable[[HttpRequest, Any], HttpResponse]], None],
+        api.add_exception_handler,
+    )
     on(ApiError, api_error)
     on(NinjaValidationError, invalid_input)
     on(Conflict, conflict)

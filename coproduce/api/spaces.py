@@ -68,7 +68,7 @@ def list_spaces(request: HttpRequest, params: Query[PageParams]) -> dict[str, An
 
 
 @router.post("", response={201: SpaceOut})
-def create_space(request: HttpRequest, payload: SpaceIn) -> Status:
+def create_space(request: HttpRequest, payload: SpaceIn) -> Status[dict[str, Any]]:
     actor = require_facilitator(caller(request))
     space = services.space_create(actor=actor, **payload.model_dump())
     return Status(201, _out(request, space))
@@ -80,7 +80,7 @@ def get_space(request: HttpRequest, slug: str) -> dict[str, Any]:
 
 
 @router.post("/{slug}/members", response={201: MemberOut})
-def add_member(request: HttpRequest, slug: str, payload: MemberIn) -> Status:
+def add_member(request: HttpRequest, slug: str, payload: MemberIn) -> Status[dict[str, Any]]:
     actor = signed_in(request)
     space = get_space_for_manager(actor, slug)
     user = get_object_or_404(User, username=payload.username, is_active=True)

@@ -27,7 +27,6 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from coproduce.lib.errors import Conflict
 from coproduce.accounts.models import Role, Sector, User, hash_token
 from coproduce.communities import selectors, tasks
 from coproduce.communities.access import can_manage_space, require_community_admin, require_facilitator
@@ -43,6 +42,7 @@ from coproduce.communities.models import (
 from coproduce.governance import audit
 from coproduce.governance.safety import check_submission
 from coproduce.lib import ratelimit
+from coproduce.lib.errors import Conflict
 
 type Errors = dict[str, list[str]]
 

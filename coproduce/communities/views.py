@@ -33,6 +33,7 @@ from coproduce.communities.forms import (
 )
 from coproduce.communities.models import AllowedDomain, Application
 from coproduce.governance.safety import UnsafeContent
+from coproduce.lib.errors import Conflict
 from coproduce.lib.ratelimit import RateLimited, client_address
 
 PER_PAGE = 50
@@ -128,7 +129,7 @@ def applications_bulk(request: HttpRequest) -> HttpResponse:
             try:
                 decide(application=application, actor=actor, reason=form.cleaned_data["reason"])
                 done += 1
-            except services.Conflict as exc:
+            except Conflict as exc:
                 form.add_error(None, f"{application.name}: {exc.messages[0]}")
             except UnsafeContent as exc:
                 apply_unsafe(form, exc)
@@ -211,7 +212,7 @@ def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.invitation_revoke(invitation=invitation, actor=_signed_in(request))
         messages.success(request, f"The invitation for {invitation.email} was withdrawn.")
-    except services.Conflict as exc:
+    except Conflict as exc:
         messages.error(request, exc.messages[0])
     return redirect("communities:invitations")
 
@@ -370,9 +371,9 @@ def space_member_remove(request: HttpRequest, slug: str, user_id: int) -> HttpRe
     person = User.objects.filter(pk=user_id).first()
     try:
         if person is None:
-            raise services.Conflict("That person is not a member of this space.")
+            raise Conflict("That person is not a member of this space.")
         services.space_member_remove(space=space, user=person, actor=_signed_in(request))
         messages.success(request, f"{person.display_name} was removed from the space.")
-    except services.Conflict as exc:
+    except Conflict as exc:
         messages.error(request, exc.messages[0])
     return redirect("communities:space_members", slug=space.slug)

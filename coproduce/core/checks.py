@@ -35,7 +35,8 @@ def check_site_url(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
     if settings.HTTPS and url.startswith("http://"):
         return [
             Warning(
-                "COPRODUCE_SITE_URL uses http:// while COPRODUCE_HTTPS is on: links in e-mails will be wrong.",
+                "COPRODUCE_SITE_URL uses http:// while COPRODUCE_HTTPS is on: "
+                "links in e-mails will be wrong.",
                 hint="Use the https:// address people reach the site at.",
                 id="coproduce.W001",
             )

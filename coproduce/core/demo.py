@@ -35,14 +35,41 @@ class Person:
 
 
 PEOPLE = [
-    Person("admin", "Alex Morgan", Role.ADMIN, Sector.NHS, "NHS Faculty of Health Informatics", "Community manager"),
-    Person("robin", "Robin Ashdown", Role.FACILITATOR, Sector.PRIVATE_SECTOR, "Ashdown Associates", "Facilitator"),
+    Person(
+        "admin",
+        "Alex Morgan",
+        Role.ADMIN,
+        Sector.NHS,
+        "NHS Faculty of Health Informatics",
+        "Community manager",
+    ),
+    Person(
+        "robin", "Robin Ashdown", Role.FACILITATOR, Sector.PRIVATE_SECTOR, "Ashdown Associates", "Facilitator"
+    ),
     Person("morgan", "Morgan Reid", Role.MODERATOR, Sector.NHS, "Northshire Primary Care Trust", "IG lead"),
-    Person("priya", "Priya Shah", Role.MEMBER, Sector.NHS, "Riverside NHS Foundation Trust", "Nurse informatician"),
-    Person("tom", "Tom Hughes", Role.MEMBER, Sector.SOCIAL_CARE, "Westbury Council Adult Services", "Team manager"),
-    Person("grace", "Grace Okafor", Role.MEMBER, Sector.HIGHER_EDUCATION, "University of Eastgate", "Lecturer"),
+    Person(
+        "priya",
+        "Priya Shah",
+        Role.MEMBER,
+        Sector.NHS,
+        "Riverside NHS Foundation Trust",
+        "Nurse informatician",
+    ),
+    Person(
+        "tom",
+        "Tom Hughes",
+        Role.MEMBER,
+        Sector.SOCIAL_CARE,
+        "Westbury Council Adult Services",
+        "Team manager",
+    ),
+    Person(
+        "grace", "Grace Okafor", Role.MEMBER, Sector.HIGHER_EDUCATION, "University of Eastgate", "Lecturer"
+    ),
     Person("sam", "Sam Lee", Role.MEMBER, Sector.PRIVATE_SECTOR, "Clearpath Health Software", "Product lead"),
-    Person("jo", "Jo Patel", Role.MEMBER, Sector.PATIENT_PARTNER, "Eastgate Patients' Forum", "Patient partner"),
+    Person(
+        "jo", "Jo Patel", Role.MEMBER, Sector.PATIENT_PARTNER, "Eastgate Patients' Forum", "Patient partner"
+    ),
     Person("dee", "Dee Walsh", Role.MEMBER, Sector.VOLUNTARY, "Carers Together", "Volunteer coordinator"),
 ]
 

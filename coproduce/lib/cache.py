@@ -52,7 +52,9 @@ class ForgivingRedisCache(RedisCache):
         # With Redis gone nothing is counted; callers treat the count as fresh.
         return _forgive(delta, lambda: super(ForgivingRedisCache, self).incr(key, delta, version))
 
-    def set_many(self, data: dict[Any, Any], timeout: Any = DEFAULT_TIMEOUT, version: Any = None) -> list[Any]:
+    def set_many(
+        self, data: dict[Any, Any], timeout: Any = DEFAULT_TIMEOUT, version: Any = None
+    ) -> list[Any]:
         return _forgive([], lambda: super(ForgivingRedisCache, self).set_many(data, timeout, version))
 
     def delete_many(self, keys: Iterable[Any], version: Any = None) -> None:

@@ -42,8 +42,13 @@ def test_the_pages_before_signing_in_are_accessible_also_with_errors(page: Page,
 def test_the_account_pages_of_a_member_are_accessible(page: Page, axe_check: AxeCheck, member: User) -> None:
     token_create(user=member, name="Laptop", actor=member)
     log_in_with_the_form(page, member)
-    for path in ["/accounts/profile/", "/accounts/password/change/", "/accounts/email/", "/accounts/2fa/",
-                 "/accounts/sessions/"]:
+    for path in [
+        "/accounts/profile/",
+        "/accounts/password/change/",
+        "/accounts/email/",
+        "/accounts/2fa/",
+        "/accounts/sessions/",
+    ]:
         page.goto(path)
         expect(page.get_by_role("heading", level=1)).to_be_visible()
         axe_check(page)
@@ -63,7 +68,9 @@ def test_a_refused_profile_keeps_what_was_typed_and_explains_why(
     assert member.organisation == "Example NHS Trust"
 
 
-def test_a_new_token_is_shown_once_on_an_accessible_page(page: Page, axe_check: AxeCheck, member: User) -> None:
+def test_a_new_token_is_shown_once_on_an_accessible_page(
+    page: Page, axe_check: AxeCheck, member: User
+) -> None:
     log_in_with_the_form(page, member)
     page.goto("/accounts/profile/")
     page.get_by_label("Token name").fill("Script")
@@ -72,7 +79,9 @@ def test_a_new_token_is_shown_once_on_an_accessible_page(page: Page, axe_check: 
     axe_check(page)
 
 
-def test_turning_on_two_factor_authentication_is_accessible(page: Page, axe_check: AxeCheck, member: User) -> None:
+def test_turning_on_two_factor_authentication_is_accessible(
+    page: Page, axe_check: AxeCheck, member: User
+) -> None:
     log_in_with_the_form(page, member)
     page.goto("/accounts/2fa/totp/activate/")
     if page.get_by_label("Password").count():  # allauth asks for the password again first
@@ -80,7 +89,9 @@ def test_turning_on_two_factor_authentication_is_accessible(page: Page, axe_chec
         page.get_by_role("button", name="Confirm").click()
     axe_check(page)
     secret = page.get_by_label("Authenticator secret").input_value()
-    page.get_by_label("Authenticator code").fill(format_hotp_value(hotp_value(secret, int(time.time()) // 30)))
+    page.get_by_label("Authenticator code").fill(
+        format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+    )
     page.get_by_role("button", name="Activate").click()
     axe_check(page)
     assert member.authenticator_set.filter(type="totp").exists()  # type: ignore[attr-defined]

@@ -1,4 +1,4 @@
-"""An applicant applies, an admin approves, the applicant sets a password, logs in and reads the masterclass."""
+"""An applicant applies, an admin approves, the applicant sets a password, logs in, reads the masterclass."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ NEW_PASSWORD = "care-homes-online-2008"
 
 
 def mailed_link(mail_dir: Path, recipient: str, pattern: str) -> str:
-    """The first link matching `pattern` in the plain-text parts of e-mails written to files for `recipient`."""
+    """The first link like `pattern` in the plain-text parts of e-mails to `recipient` written to files."""
     separator = "-" * 79
     messages = [
         email.message_from_string(chunk.strip() + "\n", policy=email.policy.default)
@@ -55,7 +55,10 @@ def test_an_applicant_is_approved_logs_in_and_sees_the_members_space(
 ) -> None:
     mail_dir = tmp_path / "mail"
     settings.MAILERS = {
-        "default": {"BACKEND": "django.core.mail.backends.filebased.EmailBackend", "OPTIONS": {"file_path": str(mail_dir)}}
+        "default": {
+            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "OPTIONS": {"file_path": str(mail_dir)},
+        }
     }
     settings.SITE_URL = site
 

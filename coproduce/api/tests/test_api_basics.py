@@ -15,7 +15,6 @@ from coproduce.accounts.services import token_create
 pytestmark = pytest.mark.django_db
 
 
-
 def valid_test_nhs_number() -> str:
     for tail in range(10**6):
         digits = f"999{tail:06d}"

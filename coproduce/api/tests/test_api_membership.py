@@ -56,7 +56,9 @@ def test_an_application_with_an_nhs_number_gets_422_with_findings(anonymous: Cli
 
 def test_applications_are_rate_limited_per_address(anonymous: Client) -> None:
     statuses = [
-        post_json(anonymous, "/api/v1/applications", {**APPLICATION, "email": f"p{i}@example.org"}).status_code
+        post_json(
+            anonymous, "/api/v1/applications", {**APPLICATION, "email": f"p{i}@example.org"}
+        ).status_code
         for i in range(12)
     ]
     assert statuses[0] == 201
@@ -95,7 +97,9 @@ def test_an_admin_approves_an_application_and_the_applicant_is_told(
 
 def test_a_member_cannot_approve_an_application(member: User, anonymous: Client) -> None:
     created = post_json(anonymous, "/api/v1/applications", APPLICATION).json()
-    response = post_json(anonymous, f"/api/v1/applications/{created['id']}/approve", {}, headers=bearer(member))
+    response = post_json(
+        anonymous, f"/api/v1/applications/{created['id']}/approve", {}, headers=bearer(member)
+    )
     assert response.status_code == 403
     assert Application.objects.get().status == "pending"
 
@@ -160,7 +164,9 @@ def test_a_space_the_caller_cannot_see_is_404_not_403(
     assert body["url"].endswith("/spaces/masterclass/")
 
 
-def test_a_facilitator_creates_a_space_and_becomes_its_facilitator(facilitator: User, anonymous: Client) -> None:
+def test_a_facilitator_creates_a_space_and_becomes_its_facilitator(
+    facilitator: User, anonymous: Client
+) -> None:
     body: dict[str, Any] = {"slug": "winter-pressures", "name": "Winter pressures", "visibility": "private"}
     response = post_json(anonymous, "/api/v1/spaces", body, headers=bearer(facilitator))
     assert response.status_code == 201
@@ -191,7 +197,9 @@ def test_the_space_facilitator_adds_a_member(
     response = post_json(anonymous, "/api/v1/spaces/masterclass/members", body, headers=bearer(facilitator))
     assert response.status_code == 201
     assert response.json() == {"username": "meera", "role": "moderator"}
-    assert AuditEntry.objects.filter(action="space.member_add", space=members_space, actor=facilitator).exists()
+    assert AuditEntry.objects.filter(
+        action="space.member_add", space=members_space, actor=facilitator
+    ).exists()
 
 
 def test_a_plain_member_cannot_add_members(members_space: Space, member: User, anonymous: Client) -> None:

@@ -10,13 +10,13 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 
-from conftest import client_for
+from conftest import Committed, client_for
 from coproduce.accounts.models import Role, User
 from coproduce.communities import services
 from coproduce.communities.models import AllowedDomain, Application
-from conftest import Committed
 from coproduce.communities.tests.helpers import APPLICATION, TEST_NHS_NUMBER
 from coproduce.governance.models import AuditEntry
+from coproduce.lib.errors import Conflict
 
 pytestmark = pytest.mark.django_db
 
@@ -365,7 +365,7 @@ def test_an_nhs_number_in_a_rejection_reason_is_refused_and_the_reason_kept(admi
 def test_deciding_an_application_twice_is_a_conflict(admin: User) -> None:
     application = submit()
     services.application_approve(application=application, actor=admin)
-    with pytest.raises(services.Conflict):
+    with pytest.raises(Conflict):
         services.application_reject(application=application, actor=admin, reason="Changed my mind.")
     response = client_for(admin).post(f"/applications/{application.pk}/reject/", {"reject-reason": "Again"})
     assert response.status_code == 200

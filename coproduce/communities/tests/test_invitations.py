@@ -12,13 +12,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.utils import timezone
 
-from conftest import client_for
+from conftest import Committed, client_for
 from coproduce.accounts.models import User, hash_token
 from coproduce.communities import services
 from coproduce.communities.models import Invitation
-from conftest import Committed
 from coproduce.communities.tests.helpers import TEST_NHS_NUMBER
 from coproduce.governance.models import AuditEntry
+from coproduce.lib.errors import Conflict
 
 pytestmark = pytest.mark.django_db
 
@@ -159,7 +159,7 @@ def test_a_withdrawn_invitation_cannot_be_used(admin: User, anonymous: Client) -
     assert invitation.revoked_at is not None
     assert AuditEntry.objects.filter(action="invitation.revoke", actor=admin).exists()
     assert anonymous.get(f"/join/{token}/").status_code == 410
-    with pytest.raises(services.Conflict):
+    with pytest.raises(Conflict):
         services.invitation_revoke(invitation=invitation, actor=admin)
 
 

@@ -12,6 +12,7 @@ from coproduce.communities import services
 from coproduce.communities.models import Space, SpaceMembership, SpaceRole
 from coproduce.communities.tests.helpers import TEST_NHS_NUMBER, as_user
 from coproduce.governance.models import AuditEntry
+from coproduce.lib.errors import Conflict
 
 pytestmark = pytest.mark.django_db
 
@@ -276,7 +277,7 @@ def test_the_space_facilitator_removes_a_member(
     assert not SpaceMembership.objects.filter(user=member).exists()
     entry = AuditEntry.objects.get(action="space.member_remove")
     assert entry.before == {"user": "meera", "role": "member"}
-    with pytest.raises(services.Conflict):
+    with pytest.raises(Conflict):
         services.space_member_remove(space=members_space, user=member, actor=facilitator)
 
 

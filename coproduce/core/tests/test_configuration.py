@@ -19,8 +19,11 @@ COPRODUCE = str(Path(sys.executable).with_name("coproduce"))
 
 
 def run_coproduce(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("COPRODUCE_", "DATABASE_URL", "REDIS_URL"))}
+    clean = {
+        k: v for k, v in os.environ.items() if not k.startswith(("COPRODUCE_", "DATABASE_URL", "REDIS_URL"))
+    }
     clean.pop("DJANGO_SETTINGS_MODULE", None)
+    clean.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set while the browser tests run
     return subprocess.run(
         [COPRODUCE, *args], env={**clean, **env}, capture_output=True, text=True, timeout=120, check=False
     )

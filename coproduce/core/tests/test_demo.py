@@ -12,7 +12,9 @@ from coproduce.core.demo import MASTERCLASS_SLUG
 pytestmark = pytest.mark.django_db
 
 
-def test_the_demo_loads_the_case_study_community(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_demo_loads_the_case_study_community(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("COPRODUCE_DEMO_PASSWORD", "demo-passphrase-for-tests")
     call_command("demo")
     assert "demo-passphrase-for-tests" in capsys.readouterr().out
@@ -31,7 +33,9 @@ def test_the_demo_loads_the_case_study_community(capsys: pytest.CaptureFixture[s
     assert Application.objects.filter(status=Application.Status.PENDING).count() == 1
 
 
-def test_the_demo_does_nothing_on_a_database_that_has_people(member: User, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_demo_does_nothing_on_a_database_that_has_people(
+    member: User, capsys: pytest.CaptureFixture[str]
+) -> None:
     call_command("demo")
     assert "not empty" in capsys.readouterr().out
     assert not Space.objects.filter(slug=MASTERCLASS_SLUG).exists()

@@ -26,7 +26,9 @@ def file_database(tmp_path: Path) -> Iterator[str]:
     setup.commit()
     setup.close()
     config = {**settings.DATABASES["default"], "NAME": str(path)}
-    configured = connections.configure_settings({"default": settings.DATABASES["default"], "concurrent": config})
+    configured = connections.configure_settings(
+        {"default": settings.DATABASES["default"], "concurrent": config}
+    )
     connections.settings["concurrent"] = configured["concurrent"]
     yield str(path)
     connections["concurrent"].close()

@@ -22,7 +22,7 @@ SAFE = "Order ref 1234567890; the masterclass was on 15 May 2008.\n"
 def _run(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
     """Run the installed command with the test settings (importable from the repository root)."""
     path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
-    return subprocess.run(  # noqa: S603 (our own command, fixed arguments)
+    return subprocess.run(
         [str(COPRODUCE), "scan", *args],
         input=stdin,
         capture_output=True,

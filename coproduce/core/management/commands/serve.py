@@ -15,12 +15,16 @@ from coproduce.core.demo import DemoNotEmpty, demo_password, load_demo
 
 
 class Command(BaseCommand):
-    help = "Apply migrations, load the case-study demo if --demo and the database is empty, and serve the site."
+    help = (
+        "Apply migrations, load the case-study demo if --demo and the database is empty, and serve the site."
+    )
 
     requires_system_checks = []  # checked explicitly below, after configuration errors are reported
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--demo", action="store_true", help="Load the case-study demo into an empty database.")
+        parser.add_argument(
+            "--demo", action="store_true", help="Load the case-study demo into an empty database."
+        )
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--workers", type=int, default=1, help="ASGI worker processes (default 1).")
@@ -33,7 +37,9 @@ class Command(BaseCommand):
             password = demo_password()
             try:
                 load_demo(password=password)
-                self.stdout.write(f"Loaded the case-study demo. Sign in as 'admin' with the password: {password}")
+                self.stdout.write(
+                    f"Loaded the case-study demo. Sign in as 'admin' with the password: {password}"
+                )
             except DemoNotEmpty:
                 self.stdout.write("The database already has data; the demo was not loaded again.")
         self.stdout.write(
