@@ -6,6 +6,8 @@ existence does not leak; a space they may read but not change gives 403.
 
 from __future__ import annotations
 
+import re
+
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
@@ -24,6 +26,8 @@ from coproduce.communities.models import (
 )
 
 type Viewer = User | AnonymousUser
+
+_SLUG = re.compile(r"[-a-zA-Z0-9_]{1,60}")
 
 
 def _user(viewer: Viewer) -> User | None:
@@ -78,7 +82,7 @@ def can_create_space(viewer: Viewer) -> bool:
 
 def get_space_for_user(viewer: Viewer, slug: str) -> Space:
     """The space `slug` if the viewer may read it; 404 otherwise."""
-    space = Space.objects.filter(slug=slug).first()
+    space = Space.objects.filter(slug=slug).first() if _SLUG.fullmatch(slug) else None
     if space is None or not can_read_space(viewer, space):
         raise Http404("No such space.")
     return space

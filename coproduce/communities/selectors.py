@@ -7,6 +7,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from coproduce.accounts.models import Role, User, hash_token
+from coproduce.communities.access import Viewer, spaces_readable_by
 from coproduce.communities.models import AllowedDomain, Application, Invitation, Space, SpaceMembership
 
 
@@ -75,3 +76,19 @@ def community_admin_count(*, excluding: User | None = None) -> int:
 
 def space_memberships(space: Space) -> QuerySet[SpaceMembership]:
     return space.memberships.select_related("user").order_by("user__name", "user__username")
+
+
+def spaces_matching(viewer: Viewer, query: str) -> QuerySet[Space]:
+    """Spaces the viewer may read whose name or description contains every word of `query`.
+
+    A plain-words match for the header search box until the full-text search of the wiki issue
+    replaces it; the query language is never interpreted, so any input is safe.
+    """
+    spaces = spaces_readable_by(viewer)
+    printable = "".join(ch if ch.isprintable() else " " for ch in query)  # NUL breaks PostgreSQL
+    words = printable.split()[:10]
+    if not words:
+        return spaces.none()
+    for word in words:
+        spaces = spaces.filter(Q(name__icontains=word) | Q(description__icontains=word))
+    return spaces.order_by("name")

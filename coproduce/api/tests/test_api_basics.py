@@ -123,3 +123,16 @@ def test_page_size_above_100_is_refused(anonymous: Client) -> None:
     response = anonymous.get("/api/v1/spaces?page_size=101")
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid_input"
+
+
+def test_control_characters_in_text_get_400_not_a_database_error(anonymous: Client) -> None:
+    response = post_json(anonymous, "/api/v1/safety/scan", {"text": "before\x00after"})
+    assert response.status_code == 400
+    assert "control characters" in response.json()["error"]["message"]
+
+
+def test_a_space_slug_with_odd_characters_is_simply_not_found(anonymous: Client) -> None:
+    for slug in ("%00", "a%00b", "x" * 300, "%E2%80%AE"):
+        response = anonymous.get(f"/api/v1/spaces/{slug}")
+        assert response.status_code == 404, slug
+        assert response.json()["error"]["code"] == "not_found"
