@@ -6,7 +6,6 @@ from typing import Any
 from ninja import Schema
 from pydantic import ConfigDict, field_validator
 
-
 # C0 control characters other than tab, newline and carriage return: never meaningful in text,
 # and NUL is refused by PostgreSQL.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
