@@ -45,14 +45,20 @@ def one_run(*, fresh: bool) -> tuple[float, float, int, int]:
     with tempfile.TemporaryDirectory() as data:
         env = {
             **os.environ,
-            "COPRODUCE_DEBUG": "1",
+            # Production mode, as deployed, but over plain HTTP on loopback.
+            "COPRODUCE_DEBUG": "0",
+            "COPRODUCE_HTTPS": "0",
+            "COPRODUCE_SECRET_KEY": "bench-" + "k" * 60,
+            "COPRODUCE_EMAIL_HOST": "127.0.0.1",
             "COPRODUCE_DATA_DIR": data,
             "COPRODUCE_DEMO_PASSWORD": "x" * 16,
         }
-        env.pop("DATABASE_URL", None)
+        for name in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"):
+            env.pop(name, None)
+        subprocess.run([COPRODUCE, "collectstatic", "--noinput", "-v0"], env=env, check=True)
         if not fresh:
+            subprocess.run([COPRODUCE, "migrate", "-v0"], env=env, check=True)
             subprocess.run([COPRODUCE, "demo"], env=env, check=True, capture_output=True)
-            subprocess.run([COPRODUCE, "collectstatic", "--noinput", "-v0"], env=env, check=True)
         started = time.perf_counter()
         process = subprocess.Popen(
             [COPRODUCE, "serve", "--demo", "--port", str(port)],
