@@ -79,7 +79,7 @@ def two_servers(transactional_db: None) -> Iterator[tuple[str, str]]:
             deadline = time.monotonic() + 60
             while True:
                 try:
-                    with urllib.request.urlopen(url + "/health", timeout=2) as response:  # noqa: S310
+                    with urllib.request.urlopen(url + "/health", timeout=2) as response:
                         if response.status == 200:
                             break
                 except OSError:
@@ -128,7 +128,7 @@ def test_rate_limits_are_counted_across_processes_through_redis(two_servers: tup
             url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
         )
         try:
-            with urllib.request.urlopen(request) as response:  # noqa: S310
+            with urllib.request.urlopen(request) as response:
                 statuses.append(response.status)
         except urllib.error.HTTPError as error:
             statuses.append(error.code)
