@@ -6,7 +6,7 @@ run: setup
 
 test:
 	scripts/setup.sh --browser
-	.venv/bin/pytest
+	.venv/bin/pytest -n 2
 
 setup:
 	scripts/setup.sh

@@ -11,7 +11,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.csp import CSP
 
-from coproduce.lib.env import env_bool, env_int, env_list, env_str
+from coproduce.lib.env import env_bool, env_choice, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("COPRODUCE_DATA_DIR") or BASE_DIR / "var")
@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "coproduce.accounts",
     "coproduce.governance",
     "coproduce.communities",
+    "coproduce.wiki",
+    "coproduce.search",
     "coproduce.api",
 ]
 
@@ -204,7 +206,11 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 MAX_REQUEST_BYTES = env_int("COPRODUCE_MAX_REQUEST_BYTES", 2 * 1024 * 1024, minimum=1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BYTES
 INVITATION_DAYS = env_int("COPRODUCE_INVITATION_DAYS", 28, minimum=1)
+WIKI_MAX_BODY_CHARS = env_int("COPRODUCE_WIKI_MAX_BODY_CHARS", 200_000, minimum=1000)
+ATTACHMENT_MAX_BYTES = env_int("COPRODUCE_ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
 RATE_LIMITS_ENABLED = env_bool("COPRODUCE_RATE_LIMITS", True)
+if not RATE_LIMITS_ENABLED:
+    ACCOUNT_RATE_LIMITS = False  # allauth's own limits on log-in, sign-up and password reset
 
 # --- Static files ---------------------------------------------------------
 STATIC_URL = "/static/"
@@ -252,7 +258,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("COPRODUCE_LOG_LEVEL", "INFO")},
+    "root": {
+        "handlers": ["console"],
+        "level": env_choice("COPRODUCE_LOG_LEVEL", "INFO", ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]),
+    },
 }
 
 FORM_RENDERER = "coproduce.core.forms.NhsukFormRenderer"

@@ -3,5 +3,7 @@
 import os
 
 os.environ.setdefault("COPRODUCE_SECRET_KEY", "tests-only-secret-key-" + "x" * 40)
+# Test servers speak plain HTTP on loopback: no redirect to https, cookies not marked Secure.
+os.environ.setdefault("COPRODUCE_HTTPS", "0")
 
 from coproduce.settings import *  # noqa: F403

@@ -98,3 +98,10 @@ def account_record_password_change(*, user: User, reset: bool) -> None:
     action = "account.password_reset" if reset else "account.password_change"
     with transaction.atomic():
         audit.record(actor=user, action=action, target=user)
+
+
+def account_record_security_change(*, user: User, action: str, detail: dict[str, Any] | None = None) -> None:
+    """Audit a change to how someone signs in: second factor on/off/reset, e-mail address added,
+    removed or made primary. Secrets (codes, keys) are never recorded."""
+    with transaction.atomic():
+        audit.record(actor=user, action=action, target=user, after=detail or {})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from coproduce.api import applications, me, safety, spaces
+from coproduce.api import applications, me, pages, safety, spaces
 from coproduce.api.auth import Caller
 from coproduce.api.errors import install_error_handlers
 
@@ -21,4 +21,5 @@ install_error_handlers(api)
 api.add_router("/me", me.router)
 api.add_router("/applications", applications.router)
 api.add_router("/spaces", spaces.router)
+api.add_router("/spaces", pages.router)
 api.add_router("/safety", safety.router)

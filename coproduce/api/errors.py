@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 from typing import Any, cast
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
@@ -136,6 +136,15 @@ def install_error_handlers(api: NinjaAPI) -> None:
         response["Retry-After"] = str(exc.retry_after)
         return response
 
+    def suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+        if isinstance(exc, RequestDataTooBig):
+            return error_response(
+                api, request, status=413, code="too_large", message="The request is too large."
+            )
+        return error_response(
+            api, request, status=400, code="bad_request", message="The request was refused."
+        )
+
     def unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
         logger.exception("unexpected error in API call %s %s", request.method, request.path)
         return error_response(
@@ -157,4 +166,5 @@ def install_error_handlers(api: NinjaAPI) -> None:
     on(AuthenticationError, unauthorised)
     on(HttpError, http_error)
     on(RateLimited, rate_limited)
+    on(SuspiciousOperation, suspicious)
     on(Exception, unexpected)

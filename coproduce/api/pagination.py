@@ -16,7 +16,7 @@ MAX_PAGE_SIZE = 100
 
 
 class PageParams(StrictSchema):
-    page: int = Field(1, ge=1)
+    page: int = Field(1, ge=1, le=1_000_000)
     page_size: int = Field(20, ge=1, le=MAX_PAGE_SIZE)
 
 

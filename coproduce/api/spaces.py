@@ -83,6 +83,6 @@ def get_space(request: HttpRequest, slug: str) -> dict[str, Any]:
 def add_member(request: HttpRequest, slug: str, payload: MemberIn) -> Status[dict[str, Any]]:
     actor = signed_in(request)
     space = get_space_for_manager(actor, slug)
-    user = get_object_or_404(User, username=payload.username, is_active=True)
+    user = get_object_or_404(User, username__iexact=payload.username, is_active=True)
     membership = services.space_member_add(space=space, user=user, role=payload.role, actor=actor)
     return Status(201, {"username": user.username, "role": membership.role})

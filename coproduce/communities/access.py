@@ -41,9 +41,9 @@ def spaces_readable_by(viewer: Viewer) -> QuerySet[Space]:
         return spaces.filter(visibility=Visibility.PUBLIC)
     if user.is_community_admin:
         return spaces
-    rule = Q(visibility=Visibility.PUBLIC) | Q(memberships__user=user)
-    if user.is_member:
-        rule |= Q(visibility=Visibility.MEMBERS)
+    if not user.is_member:  # someone whose community membership ended keeps no space
+        return spaces.filter(visibility=Visibility.PUBLIC)
+    rule = Q(visibility__in=[Visibility.PUBLIC, Visibility.MEMBERS]) | Q(memberships__user=user)
     return spaces.filter(rule).distinct()
 
 
@@ -62,7 +62,9 @@ def can_read_space(viewer: Viewer, space: Space) -> bool:
         return False
     if user.is_community_admin:
         return True
-    if space.visibility == Visibility.MEMBERS and user.is_member:
+    if not user.is_member:  # someone whose community membership ended keeps no space
+        return False
+    if space.visibility == Visibility.MEMBERS:
         return True
     return space_role(user, space) is not None
 

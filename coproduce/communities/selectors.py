@@ -38,12 +38,14 @@ def pending_application_for(email: str) -> Application | None:
 
 
 def user_with_email(email: str) -> User | None:
-    """The account that owns `email`, through allauth's addresses first, then the user row."""
-    address = EmailAddress.objects.filter(email__iexact=email).select_related("user").first()
-    if address is not None:
-        user: User = address.user
-        return user
-    return User.objects.filter(email__iexact=email).first()
+    """The account that has proved it owns `email` (a verified address).
+
+    Unverified claims count for nothing."""
+    address = EmailAddress.objects.filter(email__iexact=email, verified=True).select_related("user").first()
+    if address is None:
+        return None
+    user: User = address.user
+    return user
 
 
 def invitation_by_token(raw_token: str) -> Invitation | None:
@@ -62,6 +64,7 @@ def open_invitation_for(email: str) -> Invitation | None:
 
 def community_people(query: str = "") -> QuerySet[User]:
     people = User.objects.filter(is_active=True).order_by("name", "username")
+    query = "".join(ch for ch in query if ch.isprintable()).strip()  # NUL breaks PostgreSQL
     if query:
         people = people.filter(Q(username__icontains=query) | Q(name__icontains=query))
     return people

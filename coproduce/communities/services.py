@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -28,7 +29,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from coproduce.accounts.models import Role, Sector, User, hash_token
-from coproduce.communities import selectors, tasks
+from coproduce.communities import emails, selectors, tasks
 from coproduce.communities.access import can_manage_space, require_community_admin, require_facilitator
 from coproduce.communities.models import (
     AllowedDomain,
@@ -111,6 +112,15 @@ def _raise(errors: Errors) -> None:
         raise ValidationError(errors)
 
 
+def _created[T](field: str, message: str, create: Callable[[], T]) -> T:
+    """Run `create` in a savepoint; a unique constraint lost to a concurrent request becomes a field error."""
+    try:
+        with transaction.atomic():
+            return create()
+    except IntegrityError:
+        raise ValidationError({field: [message]}) from None
+
+
 def _on_commit_enqueue(task: Any, *args: Any) -> None:
     transaction.on_commit(partial(task.enqueue, *args))
 
@@ -130,7 +140,6 @@ def application_submit(
     ip: str,
 ) -> Application:
     """Someone asks to join. Approved at once when their e-mail domain is on the allow-list."""
-    ratelimit.hit(scope="application", key=ip, limit=APPLICATION_LIMIT, window=APPLICATION_WINDOW)
     errors: Errors = {}
     fields = {
         "name": _text(errors, "name", name, label="your full name", max_length=150),
@@ -156,12 +165,10 @@ def application_submit(
         errors["email"] = [DUPLICATE_APPLICATION]
     _raise(errors)
     check_submission({k: v for k, v in fields.items() if k not in ("email", "sector")})
+    # Counted only for applications that would be stored, so corrected mistakes cost nothing.
+    ratelimit.hit(scope="application", key=ip, limit=APPLICATION_LIMIT, window=APPLICATION_WINDOW)
     with transaction.atomic():
-        try:
-            with transaction.atomic():
-                application = Application.objects.create(**fields)
-        except IntegrityError:  # a concurrent application from the same address won the race
-            raise ValidationError({"email": [DUPLICATE_APPLICATION]}) from None
+        application = _created("email", DUPLICATE_APPLICATION, lambda: Application.objects.create(**fields))
         audit.record(
             actor=None,
             action="application.submit",
@@ -298,8 +305,8 @@ def application_reject(*, application: Application, actor: User, reason: str) ->
 # --- invitations ------------------------------------------------------------
 
 
-def invitation_create(*, email: str, role: str, actor: User) -> tuple[Invitation, str]:
-    """An admin invites someone by e-mail. Returns the invitation and its raw token (shown once)."""
+def invitation_create(*, email: str, role: str, actor: User) -> Invitation:
+    """An admin invites someone by e-mail; the link is made and sent by `invitation_send` after commit."""
     require_community_admin(actor)
     errors: Errors = {}
     email = _email(errors, email)
@@ -316,10 +323,11 @@ def invitation_create(*, email: str, role: str, actor: User) -> tuple[Invitation
                 "There is already an open invitation for this address. Revoke it to send a new one."
             ]
     _raise(errors)
-    raw_token = secrets.token_urlsafe(32)
     with transaction.atomic():
+        # A digest of a token nobody holds: the working link is made only when the e-mail is sent,
+        # so no usable token is ever stored, not even in the task queue.
         invitation = Invitation.objects.create(
-            email=email, role=role, digest=hash_token(raw_token), invited_by=actor
+            email=email, role=role, digest=hash_token(secrets.token_urlsafe(32)), invited_by=actor
         )
         audit.record(
             actor=actor,
@@ -327,8 +335,24 @@ def invitation_create(*, email: str, role: str, actor: User) -> tuple[Invitation
             target=invitation,
             after={"email": email, "role": role, "expires_at": invitation.expires_at.isoformat()},
         )
-        _on_commit_enqueue(tasks.send_invitation, invitation.pk, raw_token)
-    return invitation, raw_token
+        _on_commit_enqueue(tasks.send_invitation, invitation.pk)
+    return invitation
+
+
+def invitation_send(*, invitation_id: int) -> str | None:
+    """Make a fresh link for a usable invitation and e-mail it; returns the link's token (None if unusable).
+
+    Only the token's digest is stored, so an earlier link stops working when a new one is sent.
+    """
+    with transaction.atomic():
+        invitation = Invitation.objects.select_for_update().filter(pk=invitation_id).first()
+        if invitation is None or not invitation.is_usable():
+            return None
+        raw_token = secrets.token_urlsafe(32)
+        invitation.digest = hash_token(raw_token)
+        invitation.save(update_fields=["digest"])
+    emails.invitation(invitation, raw_token)
+    return raw_token
 
 
 def invitation_check(invitation: Invitation | None) -> Invitation:
@@ -376,9 +400,9 @@ def invitation_accept(*, raw_token: str, name: str, username: str, password: str
         except ValidationError as exc:
             errors.setdefault("password", []).extend(exc.messages)
         _raise(errors)
-        check_submission({"name": name})
+        check_submission({"name": name, "username": username})
         user.set_password(password)
-        user.save()
+        _created("username", "That username is taken. Choose another.", user.save)
         EmailAddress.objects.create(user=user, email=invitation.email, verified=True, primary=True)
         invitation.accepted_at = timezone.now()
         invitation.accepted_by = user
@@ -426,7 +450,11 @@ def allowed_domain_add(*, domain: str, actor: User) -> AllowedDomain:
     with transaction.atomic():
         if AllowedDomain.objects.filter(domain=domain).exists():
             raise ValidationError({"domain": [f"{domain} is already on the list."]})
-        allowed = AllowedDomain.objects.create(domain=domain, created_by=actor)
+        allowed = _created(
+            "domain",
+            f"{domain} is already on the list.",
+            lambda: AllowedDomain.objects.create(domain=domain, created_by=actor),
+        )
         audit.record(actor=actor, action="allowed_domain.add", target=allowed, after={"domain": domain})
     return allowed
 
@@ -527,9 +555,13 @@ def space_create(*, slug: str, name: str, description: str = "", visibility: str
         errors["slug"] = ["A space with this web address already exists. Choose another."]
     fields = _space_fields(errors, name=name, description=description, visibility=visibility)
     _raise(errors)
-    check_submission({"name": fields["name"], "description": fields["description"]})
+    check_submission({"slug": slug, "name": fields["name"], "description": fields["description"]})
     with transaction.atomic():
-        space = Space.objects.create(slug=slug, created_by=actor, **fields)
+        space = _created(
+            "slug",
+            "A space with this web address already exists. Choose another.",
+            lambda: Space.objects.create(slug=slug, created_by=actor, **fields),
+        )
         SpaceMembership.objects.create(space=space, user=actor, role=SpaceRole.FACILITATOR)
         audit.record(
             actor=actor, action="space.create", target=space, space=space, after={"slug": slug, **fields}
@@ -578,7 +610,11 @@ def space_member_add(*, space: Space, user: User, role: str, actor: User) -> Spa
     with transaction.atomic():
         membership = SpaceMembership.objects.select_for_update().filter(space=space, user=user).first()
         if membership is None:
-            membership = SpaceMembership.objects.create(space=space, user=user, role=role)
+            membership = _created(
+                "username",
+                f"{user.username} was added to the space at the same moment. Reload and check their role.",
+                lambda: SpaceMembership.objects.create(space=space, user=user, role=role),
+            )
             audit.record(
                 actor=actor,
                 action="space.member_add",

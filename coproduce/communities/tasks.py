@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.tasks import task
 
 from coproduce.communities import emails
-from coproduce.communities.models import Application, Invitation
+from coproduce.communities.models import Application
 
 
 @task
@@ -23,7 +23,8 @@ def send_application_decision(application_id: int) -> None:
 
 
 @task
-def send_invitation(invitation_id: int, raw_token: str) -> None:
-    invitation = Invitation.objects.filter(pk=invitation_id).first()
-    if invitation is not None and invitation.is_usable():
-        emails.invitation(invitation, raw_token)
+def send_invitation(invitation_id: int) -> None:
+    # Imported here: services enqueue this task, so a module-level import would be circular.
+    from coproduce.communities.services import invitation_send
+
+    invitation_send(invitation_id=invitation_id)

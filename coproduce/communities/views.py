@@ -60,12 +60,6 @@ def _signed_in(request: HttpRequest) -> User:
     return request.user
 
 
-def rate_limited(request: HttpRequest, exc: RateLimited, message: str) -> HttpResponse:
-    response = render(request, "429.html", {"retry_after": exc.retry_after, "message": message}, status=429)
-    response["Retry-After"] = str(exc.retry_after)
-    return response
-
-
 # --- applications -----------------------------------------------------------
 
 
@@ -76,9 +70,16 @@ def apply(request: HttpRequest) -> HttpResponse:
         try:
             application = _attempt(form, lambda: services.application_submit(**data, ip=ip))
         except RateLimited as exc:
-            return rate_limited(
-                request, exc, "Too many applications have been sent from your address recently."
+            minutes = max(1, exc.retry_after // 60)
+            form.add_error(
+                None,
+                "Too many applications have been sent from your address recently. "
+                f"Please try again in {minutes} minute{'s' if minutes != 1 else ''}; "
+                "what you typed is kept below.",
             )
+            response = render(request, "communities/apply.html", {"form": form}, status=429)
+            response["Retry-After"] = str(exc.retry_after)
+            return response
         if application is not None:
             request.session["application_status"] = application.status
             return redirect("communities:apply_thanks")
@@ -198,7 +199,7 @@ def invitations(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         created = _attempt(form, lambda: services.invitation_create(**data, actor=actor))
         if created is not None:
-            messages.success(request, f"Invitation sent to {created[0].email}.")
+            messages.success(request, f"Invitation sent to {created.email}.")
             return redirect("communities:invitations")
     page = Paginator(selectors.invitations_recent(), PER_PAGE).get_page(request.GET.get("page"))
     context = {"form": form, "page": page, "invitation_days": settings.INVITATION_DAYS}

@@ -19,6 +19,9 @@ class BodySizeLimitMiddleware:
         except ValueError:
             length = 0
         limit: int = settings.MAX_REQUEST_BYTES
+        if request.content_type == "multipart/form-data":
+            # File uploads may be as large as an attachment, plus room for the form's other fields.
+            limit = max(limit, settings.ATTACHMENT_MAX_BYTES + 1024 * 1024)
         if length > limit:
             message = f"The request is too large: the limit is {limit // 1024} KB."
             if request.path.startswith("/api/"):

@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from coproduce.communities.access import require_moderator
+from coproduce.communities.access import require_community_admin
 from coproduce.communities.models import Space
 from coproduce.governance.models import AuditEntry
 
@@ -76,7 +76,7 @@ class AuditFilterForm(forms.Form):
 
 @login_required
 def audit_log(request: HttpRequest) -> HttpResponse:
-    require_moderator(request.user)
+    require_community_admin(request.user)
     form = AuditFilterForm(request.GET or None)
     entries = AuditEntry.objects.select_related("space").order_by("-created_at", "-id")
     if form.is_bound:

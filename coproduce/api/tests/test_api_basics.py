@@ -136,3 +136,21 @@ def test_a_space_slug_with_odd_characters_is_simply_not_found(anonymous: Client)
         response = anonymous.get(f"/api/v1/spaces/{slug}")
         assert response.status_code == 404, slug
         assert response.json()["error"]["code"] == "not_found"
+
+
+def test_an_absurd_page_number_gets_400_not_a_database_error(anonymous: Client) -> None:
+    response = anonymous.get("/api/v1/spaces?page=9223372036854775807")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_input"
+
+
+def test_too_many_query_parameters_get_400(anonymous: Client) -> None:
+    query = "&".join(f"p{i}=1" for i in range(1200))
+    response = anonymous.get(f"/api/v1/spaces?{query}")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "bad_request"
+
+
+def test_a_non_object_json_body_gets_invalid_input(anonymous: Client) -> None:
+    response = anonymous.post("/api/v1/safety/scan", data="[1, 2]", content_type="application/json")
+    assert response.json()["error"]["code"] == "invalid_input"

@@ -27,7 +27,11 @@ NEWCOMER["password2"] = NEWCOMER["password1"]
 
 
 def invite(admin: User, email: str = "sam@example.org", role: str = "facilitator") -> str:
-    return services.invitation_create(email=email, role=role, actor=admin)[1]
+    """Invite, then send the e-mail as the task would; the link's token."""
+    invitation = services.invitation_create(email=email, role=role, actor=admin)
+    token = services.invitation_send(invitation_id=invitation.pk)
+    assert token is not None
+    return token
 
 
 def test_an_admin_invites_someone_who_is_e_mailed_a_link(admin: User, committed: Committed) -> None:
@@ -196,3 +200,32 @@ def test_accepting_with_bad_details_keeps_the_invitation_and_what_was_typed(
     assert data["username"] in page
     assert not User.objects.filter(email="sam@example.org").exists()
     assert Invitation.objects.get().accepted_at is None
+
+
+def test_no_usable_invitation_token_is_stored_anywhere(
+    admin: User, committed: Committed, settings: pytest.FixtureRequest
+) -> None:
+    from django.core.management import call_command
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}  # type: ignore[attr-defined]
+    with committed():
+        client_for(admin).post("/invitations/", {"email": "sam@example.org", "role": "member"})
+    assert DBTaskResult.objects.count() == 1
+    assert mail.outbox == []
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+    [message] = mail.outbox
+    token = re.search(r"/join/([\w-]+)/", str(message.body))
+    assert token is not None
+    assert Invitation.objects.get().digest == hash_token(token.group(1))
+    stored = " ".join(str(row.args_kwargs) for row in DBTaskResult.objects.all())
+    assert token.group(1) not in stored
+
+
+def test_sending_again_replaces_the_earlier_link(admin: User) -> None:
+    first = invite(admin)
+    second = services.invitation_send(invitation_id=Invitation.objects.get().pk)
+    assert second is not None
+    assert second != first
+    assert Client().get(f"/join/{first}/").status_code == 404
+    assert Client().get(f"/join/{second}/").status_code == 200

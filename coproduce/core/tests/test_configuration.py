@@ -119,3 +119,10 @@ def test_the_site_keeps_working_when_redis_is_down(settings: pytest.FixtureReque
         assert Client().get("/accounts/login/").status_code == 200
     finally:
         caches.close_all()
+
+
+def test_a_malformed_log_level_is_reported_in_one_line() -> None:
+    result = run_coproduce("check", COPRODUCE_LOG_LEVEL="sometimes", COPRODUCE_DEBUG="1")
+    assert result.returncode == 2
+    assert "COPRODUCE_LOG_LEVEL must be one of" in result.stderr
+    assert "Traceback" not in result.stderr

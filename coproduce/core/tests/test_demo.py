@@ -8,6 +8,7 @@ from django.core.management import call_command
 from coproduce.accounts.models import Role, User
 from coproduce.communities.models import Application, Space, Visibility
 from coproduce.core.demo import MASTERCLASS_SLUG
+from coproduce.wiki.models import Page, Revision
 
 pytestmark = pytest.mark.django_db
 
@@ -31,6 +32,14 @@ def test_the_demo_loads_the_case_study_community(
     assert "15 May 2008" in masterclass.description
     assert masterclass.memberships.count() >= 6
     assert Application.objects.filter(status=Application.Status.PENDING).count() == 1
+
+    pages = Page.objects.filter(space=masterclass)
+    assert pages.count() >= 4
+    assert pages.filter(head__gte=3).exists()
+    authors = {r.author_id for r in Revision.objects.filter(page__space=masterclass)}
+    assert len(authors) >= 5
+    index = pages.get(slug="emerging-issues")
+    assert index.children.count() == 3
 
 
 def test_the_demo_does_nothing_on_a_database_that_has_people(

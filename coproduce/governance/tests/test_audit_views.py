@@ -58,12 +58,8 @@ def shown(client: Client, query: str = "") -> list[str]:
     )
 
 
-@pytest.mark.parametrize("persona", ["admin", "moderator"])
-def test_admins_and_moderators_see_every_entry_newest_first(
-    persona: str, request: pytest.FixtureRequest, entries: list[AuditEntry]
-) -> None:
-    client = client_for(request.getfixturevalue(persona))
-    assert shown(client) == ["space.create", "member.set_role", "space.update"]
+def test_admins_see_every_entry_newest_first(admin: User, entries: list[AuditEntry]) -> None:
+    assert shown(client_for(admin)) == ["space.create", "member.set_role", "space.update"]
 
 
 def test_each_entry_shows_who_and_its_changes(admin: User, entries: list[AuditEntry]) -> None:
@@ -74,7 +70,8 @@ def test_each_entry_shows_who_and_its_changes(admin: User, entries: list[AuditEn
     assert "system" in page
 
 
-@pytest.mark.parametrize("persona", ["member", "facilitator", "outsider"])
+# Moderators too: the log spans private spaces and applicants' addresses, which they may not read.
+@pytest.mark.parametrize("persona", ["moderator", "member", "facilitator", "outsider"])
 def test_other_people_cannot_read_the_audit_log(
     persona: str, request: pytest.FixtureRequest, entries: list[AuditEntry]
 ) -> None:

@@ -1,0 +1,89 @@
+"""Who may read and edit a space's wiki, and permission-checked lookups for views and the API.
+
+Reading follows the space (coproduce.communities.access): a page in a space the viewer may not
+read is "not found" (404), never "forbidden", so its existence does not leak. Editing is for
+community members who can read the space; in a private space that means its own members (and
+community admins, who can read and manage every space). Readers who cannot edit get 403.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from coproduce.accounts.models import User
+from coproduce.communities.access import (
+    Viewer,
+    can_manage_space,
+    can_read_space,
+    get_space_for_user,
+    space_role,
+    spaces_readable_by,
+)
+from coproduce.communities.models import Space, Visibility
+from coproduce.wiki.models import Page, PageAlias, PageTemplate
+
+__all__ = [
+    "can_edit_space",
+    "can_read_space",
+    "get_page_for_editor",
+    "get_page_for_user",
+    "get_space_for_editor",
+    "get_space_for_user",
+    "get_template_for_manager",
+    "spaces_readable_by",
+]
+
+PAGE_SLUG_MAX_LENGTH = 120
+CANNOT_EDIT = "Only community members who belong to this space can edit its pages."
+
+
+def can_edit_space(viewer: Viewer, space: Space) -> bool:
+    if not isinstance(viewer, User) or not viewer.is_member or not can_read_space(viewer, space):
+        return False
+    if space.visibility != Visibility.PRIVATE or viewer.is_community_admin:
+        return True
+    return space_role(viewer, space) is not None
+
+
+def get_page_for_user(viewer: Viewer, space_slug: str, page_slug: str) -> Page:
+    """The page at `page_slug` (or one of its old slugs) in a space the viewer may read; else 404.
+
+    The view redirects to the page's own address when `page.slug != page_slug`.
+    """
+    space = get_space_for_user(viewer, space_slug)
+    if not page_slug or len(page_slug) > PAGE_SLUG_MAX_LENGTH:
+        raise Http404("No such page.")
+    pages = Page.objects.select_related("space", "current")
+    page = pages.filter(space=space, slug=page_slug).first()
+    if page is None:
+        alias = PageAlias.objects.filter(space=space, slug=page_slug).only("page_id").first()
+        page = pages.filter(pk=alias.page_id).first() if alias is not None else None
+    if page is None:
+        raise Http404("No such page.")
+    return page
+
+
+def get_page_for_editor(viewer: Viewer, space_slug: str, page_slug: str) -> Page:
+    page = get_page_for_user(viewer, space_slug, page_slug)
+    if not can_edit_space(viewer, page.space):
+        raise PermissionDenied(CANNOT_EDIT)
+    return page
+
+
+def get_space_for_editor(viewer: Viewer, space_slug: str) -> Space:
+    space = get_space_for_user(viewer, space_slug)
+    if not can_edit_space(viewer, space):
+        raise PermissionDenied(CANNOT_EDIT)
+    return space
+
+
+def get_template_for_manager(viewer: Viewer, space_slug: str, template_id: int) -> PageTemplate:
+    """A page template of a space the viewer manages (facilitators, admins): 404 / 403 otherwise."""
+    space = get_space_for_user(viewer, space_slug)
+    template = PageTemplate.objects.filter(space=space, pk=template_id).first()
+    if template is None:
+        raise Http404("No such template.")
+    if not can_manage_space(viewer, space):
+        raise PermissionDenied("Only the space's facilitators and community admins can change templates.")
+    return template
