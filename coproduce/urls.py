@@ -4,6 +4,7 @@ from django.urls import include, path
 from coproduce.api.api import api
 
 urlpatterns = [
+    path("search", include("coproduce.search.urls")),
     path("", include("coproduce.core.urls")),
     path("accounts/", include("coproduce.accounts.urls")),
     path("accounts/", include("allauth.urls")),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from coproduce.api import applications, me, pages, safety, spaces
+from coproduce.api import applications, me, pages, safety, search, spaces
 from coproduce.api.auth import Caller
 from coproduce.api.errors import install_error_handlers
 
@@ -23,3 +23,4 @@ api.add_router("/applications", applications.router)
 api.add_router("/spaces", spaces.router)
 api.add_router("/spaces", pages.router)
 api.add_router("/safety", safety.router)
+api.add_router("/search", search.router)

@@ -6,19 +6,11 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from coproduce.communities.access import spaces_readable_by
-from coproduce.communities.selectors import spaces_matching
 
 
 def home(request: HttpRequest) -> HttpResponse:
     spaces = spaces_readable_by(request.user).order_by("name")
     return render(request, "core/home.html", {"spaces": spaces})
-
-
-def search(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "")[:200]
-    return render(
-        request, "core/search.html", {"query": query, "spaces": spaces_matching(request.user, query)}
-    )
 
 
 @never_cache
