@@ -439,8 +439,8 @@ def run_wrk(wrk: str, url: str, *, duration: int, headers: list[str]) -> Result:
         [*command, url], check=True, capture_output=True, text=True, timeout=duration + 60
     ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
-    p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    p50 = _ms(re.search(r"^\s+50%\s+(\S+)", out, re.MULTILINE).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"^\s+99%\s+(\S+)", out, re.MULTILINE).group(1))  # type: ignore[union-attr]
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     errors = int(bad.group(1)) if bad else 0
@@ -541,8 +541,9 @@ def measure(
         for label, path, headers in scenarios:
             row = Row(database, pages, workers, label)
             status = _status(base, path, dict(h.split(": ", 1) for h in headers))
+            row.note = f"load avg {os.getloadavg()[0]:.1f}"  # other work on the machine skews figures
             if status != 200:
-                row.note = f"answers {status}"
+                row.note += f"; answers {status}"
             for _ in range(runs):
                 row.runs.append(run_wrk(wrk, base + path, duration=duration, headers=headers))
             rows.append(row)

@@ -7,8 +7,6 @@ from coproduce.communities.models import Space
 from coproduce.wiki import services
 
 EMERGING_ISSUES = """\
-# Emerging issues
-
 What the masterclass of 15 May 2008 raised about using social networking tools in the NHS.
 Add to the pages below; the facilitator will turn them into the faculty's briefing paper.
 
@@ -18,8 +16,6 @@ Add to the pages below; the facilitator will turn them into the faculty's briefi
 """
 
 POWERS = """\
-# Powers of social networking in the NHS
-
 ## Rapid sharing
 Discussions from an event are available within days, not months, so people stay engaged.
 
@@ -40,8 +36,6 @@ POWERS_3 = POWERS_2.replace(
 )
 
 PERILS = """\
-# Perils of social networking in the NHS
-
 ## Confidentiality
 Never post anything that could identify a patient: no NHS numbers, names with dates of birth, or addresses.
 
@@ -66,8 +60,6 @@ Many trusts block social networking sites; staff may only be able to contribute 
 )
 
 TIPS = """\
-# Practical hints and tips
-
 | Before you start | While you use it |
 |---|---|
 | Agree what the tool is for | Summarise discussions regularly |

@@ -140,6 +140,9 @@ def _wiki_core_rule(state: StateCore) -> None:
     space_slug: str = state.env["space_slug"]
     links: dict[str, Link] = state.env["links"]
     for token in state.tokens:
+        if token.type in ("heading_open", "heading_close"):
+            # The page title is the page's only <h1>: headings in the text start at <h2>.
+            token.tag = f"h{min(int(token.tag[1]) + 1, 6)}"
         if token.type in ("th_open", "td_open"):
             style = str(token.attrs.pop("style", ""))
             if style in _ALIGN_CLASSES:

@@ -12,7 +12,7 @@ def _html(body: str) -> str:
 def test_commonmark_is_rendered() -> None:
     html = _html("# Title\n\nSome *emphasis*, **strong** and `code`.\n\n1. one\n2. two\n\n> quoted\n")
 
-    assert "<h1>Title</h1>" in html
+    assert "<h2>Title</h2>" in html  # headings in the text start at h2: the page title is the h1
     assert "<em>emphasis</em>" in html
     assert "<strong>strong</strong>" in html
     assert "<code>code</code>" in html
@@ -197,3 +197,12 @@ def test_red_link_titles_are_escaped_in_the_address() -> None:
     )
 
     assert 'href="/spaces/open-notes/wiki/new/?title=A%20%26%20B%20%22quoted%22"' in marked
+
+
+def test_headings_in_the_text_start_below_the_page_title() -> None:
+    html = render("# One\n\n## Two\n\n###### Six\n\nSetext\n===\n", space_slug="s").html
+    assert "<h1" not in html
+    assert "<h2>One</h2>" in html
+    assert "<h3>Two</h3>" in html
+    assert "<h6>Six</h6>" in html
+    assert "<h2>Setext</h2>" in html

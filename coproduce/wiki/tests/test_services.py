@@ -63,7 +63,7 @@ def test_creating_a_page_stores_its_first_revision_and_one_audit_entry(
         "# Hello\n",
         "Start",
     )
-    assert revision.html == "<h1>Hello</h1>\n"
+    assert revision.html == "<h2>Hello</h2>\n"
     assert (revision.author, revision.chars_added, revision.chars_removed) == (member, 8, 0)
     [entry] = _audit("page.create")
     assert (entry.actor, entry.target_id, entry.space) == (member, str(page.pk), members_space)
