@@ -16,17 +16,17 @@ Add to the pages below; the facilitator will turn them into the faculty's briefi
 """
 
 POWERS = """\
-## Rapid sharing
+# Rapid sharing
 Discussions from an event are available within days, not months, so people stay engaged.
 
-## Communities of practice
+# Communities of practice
 Staff in different organisations find each other and share what works.
 """
 
 POWERS_2 = (
     POWERS
     + """
-## Co-production
+# Co-production
 A wiki lets many people write one document together; everyone's contribution is visible.
 """
 )
@@ -36,17 +36,17 @@ POWERS_3 = POWERS_2.replace(
 )
 
 PERILS = """\
-## Confidentiality
+# Confidentiality
 Never post anything that could identify a patient: no NHS numbers, names with dates of birth, or addresses.
 
-## Professional boundaries
+# Professional boundaries
 Keep personal and professional profiles apart.
 """
 
 PERILS_2 = (
     PERILS
     + """
-## Information governance
+# Information governance
 Check your organisation's policy before using a tool hosted outside the NHS network.
 """
 )
@@ -54,7 +54,7 @@ Check your organisation's policy before using a tool hosted outside the NHS netw
 PERILS_3 = (
     PERILS_2
     + """
-## Time and access
+# Time and access
 Many trusts block social networking sites; staff may only be able to contribute from home.
 """
 )
