@@ -353,11 +353,12 @@ def prepared_site(database: str, pages: int) -> Iterator[tuple[dict[str, str], d
 @contextmanager
 def running_server(env: dict[str, str], workers: int) -> Iterator[tuple[str, int]]:
     port = _free_port()
+    log = Path(env["COPRODUCE_DATA_DIR"]) / f"serve-{port}.log"
     process = subprocess.Popen(
         [COPRODUCE, "serve", "--port", str(port), "--workers", str(workers)],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=log.open("wb"),
         start_new_session=True,  # its own process group, so the workers are stopped with it
     )
     try:
@@ -371,7 +372,8 @@ def running_server(env: dict[str, str], workers: int) -> Iterator[tuple[str, int
             except OSError:
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the server did not start within 120 s")
+                tail = log.read_text(errors="replace")[-2000:]
+                raise RuntimeError(f"the server did not start within 120 s; its log ends:\n{tail}")
             time.sleep(0.1)
         time.sleep(1.0 if workers > 1 else 0.1)  # let every worker finish importing
         yield base, process.pid

@@ -5,30 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 
 from coproduce.accounts.models import Role, Sector
 from coproduce.communities.models import Application, SpaceRole, Visibility
-from coproduce.governance.safety import UnsafeContent, describe
-
-
-def apply_errors(form: forms.Form, error: ValidationError) -> None:
-    """Show a service's ValidationError on the form: on its fields where it has them, else at the top."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, messages in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, messages)
-
-
-def apply_unsafe(form: forms.Form, error: UnsafeContent) -> None:
-    """Explain which kind of patient-identifiable data was found, and where, on each field."""
-    for field, findings in error.findings.items():
-        message = (
-            f"Remove {describe(findings)}. Do not share patient-identifiable data here; "
-            "everything else you typed has been kept."
-        )
-        form.add_error(field if field in form.fields else None, message)
 
 
 class ApplicationForm(forms.Form):

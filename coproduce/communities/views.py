@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -28,47 +25,25 @@ from coproduce.communities.forms import (
     SpaceCreateForm,
     SpaceMemberForm,
     SpaceSettingsForm,
-    apply_errors,
-    apply_unsafe,
 )
 from coproduce.communities.models import AllowedDomain, Application
 from coproduce.governance.safety import UnsafeContent
 from coproduce.lib.errors import Conflict
 from coproduce.lib.ratelimit import RateLimited, client_address
+from coproduce.lib.views import apply_errors, apply_unsafe, attempt, posted, signed_in
 
 PER_PAGE = 50
-
-
-def _attempt[T](form: forms.Form, action: Callable[[], T]) -> T | None:
-    """Run a service; show its refusal on the form (keeping what was typed) and return None."""
-    try:
-        return action()
-    except UnsafeContent as exc:
-        apply_unsafe(form, exc)
-    except ValidationError as exc:
-        apply_errors(form, exc)
-    return None
-
-
-def _posted(request: HttpRequest) -> QueryDict | None:
-    return request.POST if request.method == "POST" else None
-
-
-def _signed_in(request: HttpRequest) -> User:
-    if not isinstance(request.user, User):
-        raise PermissionDenied("Sign in first.")
-    return request.user
 
 
 # --- applications -----------------------------------------------------------
 
 
 def apply(request: HttpRequest) -> HttpResponse:
-    form = ApplicationForm(_posted(request))
+    form = ApplicationForm(posted(request))
     if form.is_valid():
         data, ip = form.cleaned_data, client_address(request)
         try:
-            application = _attempt(form, lambda: services.application_submit(**data, ip=ip))
+            application = attempt(form, lambda: services.application_submit(**data, ip=ip))
         except RateLimited as exc:
             minutes = max(1, exc.retry_after // 60)
             form.add_error(
@@ -161,17 +136,17 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def application_decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
     application = access.get_application_for_admin(request.user, pk)
-    actor = _signed_in(request)
+    actor = signed_in(request)
     rejecting = decision == "reject"
     form = DecisionForm(request.POST, prefix=decision, require_reason=rejecting)
     if form.is_valid():
         reason = form.cleaned_data["reason"]
         if rejecting:
-            done = _attempt(
+            done = attempt(
                 form, lambda: services.application_reject(application=application, actor=actor, reason=reason)
             )
         else:
-            done = _attempt(
+            done = attempt(
                 form,
                 lambda: services.application_approve(application=application, actor=actor, reason=reason),
             )
@@ -194,10 +169,10 @@ def application_decide(request: HttpRequest, pk: int, decision: str) -> HttpResp
 @login_required
 def invitations(request: HttpRequest) -> HttpResponse:
     actor = access.require_community_admin(request.user)
-    form = InvitationForm(_posted(request))
+    form = InvitationForm(posted(request))
     if form.is_valid():
         data = form.cleaned_data
-        created = _attempt(form, lambda: services.invitation_create(**data, actor=actor))
+        created = attempt(form, lambda: services.invitation_create(**data, actor=actor))
         if created is not None:
             messages.success(request, f"Invitation sent to {created.email}.")
             return redirect("communities:invitations")
@@ -211,7 +186,7 @@ def invitations(request: HttpRequest) -> HttpResponse:
 def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     invitation = access.get_invitation_for_admin(request.user, pk)
     try:
-        services.invitation_revoke(invitation=invitation, actor=_signed_in(request))
+        services.invitation_revoke(invitation=invitation, actor=signed_in(request))
         messages.success(request, f"The invitation for {invitation.email} was withdrawn.")
     except Conflict as exc:
         messages.error(request, exc.messages[0])
@@ -219,12 +194,12 @@ def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def join(request: HttpRequest, token: str) -> HttpResponse:
-    form = AcceptInvitationForm(_posted(request))
+    form = AcceptInvitationForm(posted(request))
     try:
         invitation = services.invitation_check(selectors.invitation_by_token(token))
         if form.is_valid():
             data = form.cleaned_data
-            user = _attempt(
+            user = attempt(
                 form,
                 lambda: services.invitation_accept(
                     raw_token=token, name=data["name"], username=data["username"], password=data["password1"]
@@ -247,10 +222,10 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
 @login_required
 def allowed_domains(request: HttpRequest) -> HttpResponse:
     actor = access.require_community_admin(request.user)
-    form = AllowedDomainForm(_posted(request))
+    form = AllowedDomainForm(posted(request))
     if form.is_valid():
         domain = form.cleaned_data["domain"]
-        added = _attempt(form, lambda: services.allowed_domain_add(domain=domain, actor=actor))
+        added = attempt(form, lambda: services.allowed_domain_add(domain=domain, actor=actor))
         if added is not None:
             messages.success(request, f"{added.domain} was added to the allow-list.")
             return redirect("communities:allowed_domains")
@@ -262,7 +237,7 @@ def allowed_domains(request: HttpRequest) -> HttpResponse:
 @require_POST
 def allowed_domain_remove(request: HttpRequest, pk: int) -> HttpResponse:
     allowed = access.get_allowed_domain_for_admin(request.user, pk)
-    services.allowed_domain_remove(allowed_domain=allowed, actor=_signed_in(request))
+    services.allowed_domain_remove(allowed_domain=allowed, actor=signed_in(request))
     messages.success(request, f"{allowed.domain} was removed from the allow-list.")
     return redirect("communities:allowed_domains")
 
@@ -289,11 +264,11 @@ def members(request: HttpRequest) -> HttpResponse:
 @require_POST
 def member_role(request: HttpRequest, pk: int) -> HttpResponse:
     person = access.get_person_for_admin(request.user, pk)
-    actor = _signed_in(request)
+    actor = signed_in(request)
     form = RoleForm(request.POST)
     if form.is_valid():
         role = form.cleaned_data["role"]
-        changed = _attempt(form, lambda: services.member_set_role(user=person, role=role, actor=actor))
+        changed = attempt(form, lambda: services.member_set_role(user=person, role=role, actor=actor))
         if changed is not None:
             messages.success(request, f"{changed.display_name} is now: {changed.get_role_display()}.")
             return redirect("communities:members")
@@ -312,10 +287,10 @@ def space_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def space_create(request: HttpRequest) -> HttpResponse:
     actor = access.require_facilitator(request.user)
-    form = SpaceCreateForm(_posted(request))
+    form = SpaceCreateForm(posted(request))
     if form.is_valid():
         data = form.cleaned_data
-        space = _attempt(form, lambda: services.space_create(**data, actor=actor))
+        space = attempt(form, lambda: services.space_create(**data, actor=actor))
         if space is not None:
             messages.success(request, f"The space {space.name} was created. You are its facilitator.")
             return redirect("communities:space", slug=space.slug)
@@ -335,12 +310,12 @@ def space_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def space_settings(request: HttpRequest, slug: str) -> HttpResponse:
     space = access.get_space_for_manager(request.user, slug)
-    actor = _signed_in(request)
+    actor = signed_in(request)
     initial = {"name": space.name, "description": space.description, "visibility": space.visibility}
-    form = SpaceSettingsForm(_posted(request), initial=initial)
+    form = SpaceSettingsForm(posted(request), initial=initial)
     if form.is_valid():
         data = form.cleaned_data
-        if _attempt(form, lambda: services.space_update(space=space, actor=actor, **data)) is not None:
+        if attempt(form, lambda: services.space_update(space=space, actor=actor, **data)) is not None:
             messages.success(request, "The space's settings were saved.")
             return redirect("communities:space", slug=space.slug)
     return render(request, "communities/space_settings.html", {"space": space, "form": form})
@@ -349,14 +324,14 @@ def space_settings(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def space_members(request: HttpRequest, slug: str) -> HttpResponse:
     space = access.get_space_for_manager(request.user, slug)
-    actor = _signed_in(request)
-    form = SpaceMemberForm(_posted(request))
+    actor = signed_in(request)
+    form = SpaceMemberForm(posted(request))
     if form.is_valid():
         data = form.cleaned_data
         person = User.objects.filter(username__iexact=data["username"].strip(), is_active=True).first()
         if person is None:
             form.add_error("username", f"No one has the username {data['username']}. Check the spelling.")
-        elif _attempt(
+        elif attempt(
             form, lambda: services.space_member_add(space=space, user=person, role=data["role"], actor=actor)
         ):
             messages.success(request, f"{person.display_name} is in the space as {data['role']}.")
@@ -373,7 +348,7 @@ def space_member_remove(request: HttpRequest, slug: str, user_id: int) -> HttpRe
     try:
         if person is None:
             raise Conflict("That person is not a member of this space.")
-        services.space_member_remove(space=space, user=person, actor=_signed_in(request))
+        services.space_member_remove(space=space, user=person, actor=signed_in(request))
         messages.success(request, f"{person.display_name} was removed from the space.")
     except Conflict as exc:
         messages.error(request, exc.messages[0])

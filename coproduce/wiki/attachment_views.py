@@ -8,16 +8,15 @@ from urllib.parse import quote
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from coproduce.accounts.models import User
-from coproduce.communities.forms import apply_errors
 from coproduce.governance.safety import UnsafeContent, describe
 from coproduce.lib.ratelimit import RateLimited, hit
+from coproduce.lib.views import apply_errors, signed_in
 from coproduce.wiki import access
 from coproduce.wiki.attachments import (
     attachment_add,
@@ -66,7 +65,7 @@ def _apply_unsafe(form: AttachmentForm, error: UnsafeContent) -> None:
 
 def _upload(request: HttpRequest, page: Page, form: AttachmentForm) -> Attachment | None:
     """Run the service; show its refusal on the form and return None."""
-    actor = _signed_in(request)
+    actor = signed_in(request)
     try:
         return attachment_add(page=page, actor=actor, upload=form.cleaned_data["file"])
     except UnsafeContent as exc:
@@ -74,12 +73,6 @@ def _upload(request: HttpRequest, page: Page, form: AttachmentForm) -> Attachmen
     except ValidationError as exc:
         apply_errors(form, exc)
     return None
-
-
-def _signed_in(request: HttpRequest) -> User:
-    if not isinstance(request.user, User):
-        raise PermissionDenied("Log in first.")
-    return request.user
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -171,6 +164,6 @@ def _ascii(text: str) -> str:
 def remove(request: HttpRequest, space_slug: str, page_slug: str, attachment_id: int) -> HttpResponse:
     attachment = get_attachment_for_editor(request.user, space_slug, page_slug, attachment_id)
     page = attachment.page
-    attachment_remove(attachment=attachment, actor=_signed_in(request))
+    attachment_remove(attachment=attachment, actor=signed_in(request))
     messages.success(request, f"{attachment.name} has been removed.")
     return redirect("wiki:attachments", space_slug=page.space.slug, page_slug=page.slug)

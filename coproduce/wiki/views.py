@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import (
     HttpRequest,
     HttpResponse,
     HttpResponsePermanentRedirect,
     HttpResponseRedirect,
-    QueryDict,
 )
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,37 +20,15 @@ from django.views.decorators.http import require_POST
 
 from coproduce.accounts.models import User
 from coproduce.communities import access as space_access
-from coproduce.communities.forms import apply_errors, apply_unsafe
 from coproduce.communities.models import Space
-from coproduce.governance.safety import UnsafeContent
 from coproduce.lib import diff
+from coproduce.lib.views import attempt, posted, signed_in
 from coproduce.wiki import access, selectors, services
 from coproduce.wiki.attachments import attachments_of
 from coproduce.wiki.forms import PageCreateForm, PageEditForm, PageTemplateForm, RevertForm, WatchForm
 from coproduce.wiki.models import Page, Revision
 
 HISTORY_PER_PAGE = 50
-
-
-def _attempt[T](form: forms.Form, action: Callable[[], T]) -> T | None:
-    """Run a service; show its refusal on the form (keeping what was typed) and return None."""
-    try:
-        return action()
-    except UnsafeContent as exc:
-        apply_unsafe(form, exc)
-    except ValidationError as exc:
-        apply_errors(form, exc)
-    return None
-
-
-def _posted(request: HttpRequest) -> QueryDict | None:
-    return request.POST if request.method == "POST" else None
-
-
-def _signed_in(request: HttpRequest) -> User:
-    if not isinstance(request.user, User):
-        raise PermissionDenied("Log in first.")
-    return request.user
 
 
 def _bad_request(request: HttpRequest, message: str) -> HttpResponse:
@@ -117,7 +92,7 @@ def watch_space(request: HttpRequest, space_slug: str) -> HttpResponse:
     space = space_access.get_space_for_user(request.user, space_slug)
     form = WatchForm(request.POST)
     watching = form.is_valid() and form.cleaned_data["watching"]
-    services.watch_set(user=_signed_in(request), watching=watching, space=space)
+    services.watch_set(user=signed_in(request), watching=watching, space=space)
     if watching:
         messages.success(request, f"You are watching {space.name}: you will hear about changes to its pages.")
     else:
@@ -157,10 +132,10 @@ def create(request: HttpRequest, space_slug: str) -> HttpResponse:
     body = _template_body(space, request.GET.get("template"))
     if body is not None:
         initial["body"] = body
-    form = PageCreateForm(_posted(request), space=space, initial=initial)
+    form = PageCreateForm(posted(request), space=space, initial=initial)
     if form.is_valid():
-        actor, data = _signed_in(request), form.cleaned_data
-        created = _attempt(form, lambda: services.page_create(space=space, actor=actor, **data))
+        actor, data = signed_in(request), form.cleaned_data
+        created = attempt(form, lambda: services.page_create(space=space, actor=actor, **data))
         if created is not None:
             messages.success(request, f"The page {created.title} was created.")
             return _to("wiki:page", created)
@@ -195,12 +170,12 @@ def edit(request: HttpRequest, space_slug: str, page_slug: str) -> HttpResponse:
         return _to("wiki:edit", found)
     current = found.current
     initial = {"title": found.title, "body": current.body if current else "", "base_revision": found.head}
-    form = PageEditForm(_posted(request), initial=initial)
+    form = PageEditForm(posted(request), initial=initial)
     conflict: services.EditConflict | None = None
     if form.is_valid():
-        actor, data = _signed_in(request), form.cleaned_data
+        actor, data = signed_in(request), form.cleaned_data
         try:
-            saved = _attempt(form, lambda: services.page_save(page=found, actor=actor, **data))
+            saved = attempt(form, lambda: services.page_save(page=found, actor=actor, **data))
         except services.EditConflict as exc:
             conflict, saved, form = exc, None, _conflict_form(request, exc)
         if saved is not None:
@@ -236,7 +211,7 @@ def watch_page(request: HttpRequest, space_slug: str, page_slug: str) -> HttpRes
     found = access.get_page_for_user(request.user, space_slug, page_slug)
     form = WatchForm(request.POST)
     watching = form.is_valid() and form.cleaned_data["watching"]
-    services.watch_set(user=_signed_in(request), watching=watching, page=found)
+    services.watch_set(user=signed_in(request), watching=watching, page=found)
     if watching:
         messages.success(request, f"You are watching {found.title}: you will hear when it changes.")
     else:
@@ -319,10 +294,10 @@ def revert(request: HttpRequest, space_slug: str, page_slug: str, number: int) -
     """GET asks to confirm; POST makes a new revision with the old one's title and text."""
     found = access.get_page_for_editor(request.user, space_slug, page_slug)
     target = selectors.revision_of(found, number)
-    form = RevertForm(_posted(request))
+    form = RevertForm(posted(request))
     if form.is_valid():
-        actor, summary = _signed_in(request), form.cleaned_data["summary"]
-        reverted = _attempt(
+        actor, summary = signed_in(request), form.cleaned_data["summary"]
+        reverted = attempt(
             form, lambda: services.page_revert(page=found, actor=actor, revision=number, summary=summary)
         )
         if reverted is not None:
@@ -339,10 +314,10 @@ def revert(request: HttpRequest, space_slug: str, page_slug: str, number: int) -
 
 def templates(request: HttpRequest, space_slug: str) -> HttpResponse:
     space = space_access.get_space_for_manager(request.user, space_slug)
-    form = PageTemplateForm(_posted(request))
+    form = PageTemplateForm(posted(request))
     if form.is_valid():
-        actor, data = _signed_in(request), form.cleaned_data
-        created = _attempt(form, lambda: services.page_template_create(space=space, actor=actor, **data))
+        actor, data = signed_in(request), form.cleaned_data
+        created = attempt(form, lambda: services.page_template_create(space=space, actor=actor, **data))
         if created is not None:
             messages.success(request, f"The template {created.name} was added.")
             return redirect("wiki:templates", space_slug=space.slug)
@@ -353,12 +328,10 @@ def templates(request: HttpRequest, space_slug: str) -> HttpResponse:
 def template_edit(request: HttpRequest, space_slug: str, pk: int) -> HttpResponse:
     template = access.get_template_for_manager(request.user, space_slug, pk)
     space = template.space
-    form = PageTemplateForm(_posted(request), initial={"name": template.name, "body": template.body})
+    form = PageTemplateForm(posted(request), initial={"name": template.name, "body": template.body})
     if form.is_valid():
-        actor, data = _signed_in(request), form.cleaned_data
-        updated = _attempt(
-            form, lambda: services.page_template_update(template=template, actor=actor, **data)
-        )
+        actor, data = signed_in(request), form.cleaned_data
+        updated = attempt(form, lambda: services.page_template_update(template=template, actor=actor, **data))
         if updated is not None:
             messages.success(request, f"The template {updated.name} was saved.")
             return redirect("wiki:templates", space_slug=space.slug)
@@ -368,6 +341,6 @@ def template_edit(request: HttpRequest, space_slug: str, pk: int) -> HttpRespons
 @require_POST
 def template_delete(request: HttpRequest, space_slug: str, pk: int) -> HttpResponse:
     template = access.get_template_for_manager(request.user, space_slug, pk)
-    services.page_template_delete(template=template, actor=_signed_in(request))
+    services.page_template_delete(template=template, actor=signed_in(request))
     messages.success(request, f"The template {template.name} was deleted. Pages made from it are unchanged.")
     return redirect("wiki:templates", space_slug=space_slug)
