@@ -54,7 +54,7 @@ def get_page_for_user(viewer: Viewer, space_slug: str, page_slug: str) -> Page:
     space = get_space_for_user(viewer, space_slug)
     if not page_slug or len(page_slug) > PAGE_SLUG_MAX_LENGTH:
         raise Http404("No such page.")
-    pages = Page.objects.select_related("space", "current")
+    pages = Page.objects.select_related("space", "current", "updated_by")
     page = pages.filter(space=space, slug=page_slug).first()
     if page is None:
         alias = PageAlias.objects.filter(space=space, slug=page_slug).only("page_id").first()
