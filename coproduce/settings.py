@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "coproduce.communities",
     "coproduce.wiki",
     "coproduce.search",
+    "coproduce.discussions",
+    "coproduce.notifications",
     "coproduce.api",
 ]
 
@@ -210,6 +212,13 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BYTES
 INVITATION_DAYS = env_int("COPRODUCE_INVITATION_DAYS", 28, minimum=1)
 WIKI_MAX_BODY_CHARS = env_int("COPRODUCE_WIKI_MAX_BODY_CHARS", 200_000, minimum=1000)
 ATTACHMENT_MAX_BYTES = env_int("COPRODUCE_ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
+COMMENT_MAX_CHARS = env_int("COPRODUCE_COMMENT_MAX_CHARS", 10_000, minimum=100)
+COMMENT_EDIT_MINUTES = env_int("COPRODUCE_COMMENT_EDIT_MINUTES", 30, minimum=0)
+FLAGS_PER_HOUR = env_int("COPRODUCE_FLAGS_PER_HOUR", 10, minimum=1)
+
+# --- Notifications --------------------------------------------------------
+DIGEST_HOUR = int(env_choice("COPRODUCE_DIGEST_HOUR", "7", [str(h) for h in range(24)]))  # local hour
+UNSUBSCRIBE_LINK_DAYS = env_int("COPRODUCE_UNSUBSCRIBE_LINK_DAYS", 90, minimum=1)
 RATE_LIMITS_ENABLED = env_bool("COPRODUCE_RATE_LIMITS", True)
 if not RATE_LIMITS_ENABLED:
     ACCOUNT_RATE_LIMITS = False  # allauth's own limits on log-in, sign-up and password reset

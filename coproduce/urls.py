@@ -10,6 +10,8 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("coproduce.communities.urls")),
     path("governance/", include("coproduce.governance.urls")),
+    path("", include("coproduce.discussions.urls")),
+    path("", include("coproduce.notifications.urls")),
     path("", include("coproduce.wiki.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),

@@ -41,6 +41,9 @@ class User(AbstractUser):
         blank=True,
         help_text="Optional, for example a GMC, NMC or HCPC number.",
     )
+    suspended_until = models.DateTimeField(
+        null=True, blank=True, help_text="Set by a moderator: until then they can read but not post."
+    )
 
     REQUIRED_FIELDS: ClassVar[list[str]] = ["email"]
 
@@ -54,6 +57,10 @@ class User(AbstractUser):
     @property
     def is_member(self) -> bool:
         return self.is_active and self.role != Role.NONE
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.suspended_until is not None and self.suspended_until > timezone.now()
 
     @property
     def is_community_admin(self) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from coproduce.api import applications, me, pages, safety, search, spaces
+from coproduce.api import applications, comments, flags, me, notifications, pages, safety, search, spaces
 from coproduce.api.auth import Caller
 from coproduce.api.errors import install_error_handlers
 
@@ -19,8 +19,11 @@ api = NinjaAPI(
 )
 install_error_handlers(api)
 api.add_router("/me", me.router)
+api.add_router("/me", notifications.router)
 api.add_router("/applications", applications.router)
 api.add_router("/spaces", spaces.router)
 api.add_router("/spaces", pages.router)
+api.add_router("/spaces", comments.router)
+api.add_router("/flags", flags.router)
 api.add_router("/safety", safety.router)
 api.add_router("/search", search.router)

@@ -77,6 +77,19 @@ def can_manage_space(viewer: Viewer, space: Space) -> bool:
     return user.is_community_admin or space_role(user, space) == SpaceRole.FACILITATOR
 
 
+def can_moderate_space(viewer: Viewer, space: Space) -> bool:
+    """Hide and restore content, act on flags: community moderators and admins, the space's moderators."""
+    user = _user(viewer)
+    if user is None or not user.is_member or not can_read_space(user, space):
+        return False
+    return user.is_moderator or space_role(user, space) == SpaceRole.MODERATOR
+
+
+def can_close_discussion(viewer: Viewer, space: Space) -> bool:
+    """Close and reopen discussions: the space's facilitators and anyone who may moderate it."""
+    return can_manage_space(viewer, space) or can_moderate_space(viewer, space)
+
+
 def can_create_space(viewer: Viewer) -> bool:
     user = _user(viewer)
     return user is not None and user.is_facilitator

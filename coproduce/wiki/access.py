@@ -39,7 +39,10 @@ CANNOT_EDIT = "Only community members who belong to this space can edit its page
 
 
 def can_edit_space(viewer: Viewer, space: Space) -> bool:
+    """Write in the space (pages, comments): its readers who are members and not suspended."""
     if not isinstance(viewer, User) or not viewer.is_member or not can_read_space(viewer, space):
+        return False
+    if viewer.is_suspended:
         return False
     if space.visibility != Visibility.PRIVATE or viewer.is_community_admin:
         return True

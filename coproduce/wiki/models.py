@@ -33,6 +33,9 @@ class Page(models.Model):
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    hidden_at = models.DateTimeField(
+        null=True, blank=True, help_text="Set when a moderator hides the page; readers see a placeholder."
+    )
 
     class Meta:
         ordering = ["space", "title"]

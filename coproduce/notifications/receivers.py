@@ -1,0 +1,1 @@
+"""Listens to the audit log and schedules the notification fan-out after commit."""
