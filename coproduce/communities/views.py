@@ -27,6 +27,7 @@ from coproduce.communities.forms import (
     SpaceSettingsForm,
 )
 from coproduce.communities.models import AllowedDomain, Application
+from coproduce.core.pagecache import anonymous_cacheable
 from coproduce.governance.safety import UnsafeContent
 from coproduce.lib.errors import Conflict
 from coproduce.lib.ratelimit import RateLimited, client_address
@@ -297,6 +298,7 @@ def space_create(request: HttpRequest) -> HttpResponse:
     return render(request, "communities/space_create.html", {"form": form})
 
 
+@anonymous_cacheable
 def space_detail(request: HttpRequest, slug: str) -> HttpResponse:
     space = access.get_space_for_user(request.user, slug)
     context = {

@@ -6,8 +6,10 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from coproduce.communities.access import spaces_readable_by
+from coproduce.core.pagecache import anonymous_cacheable
 
 
+@anonymous_cacheable
 def home(request: HttpRequest) -> HttpResponse:
     spaces = spaces_readable_by(request.user).order_by("name")
     return render(request, "core/home.html", {"spaces": spaces})
