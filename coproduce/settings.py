@@ -87,6 +87,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "coproduce.core.context_processors.site",
+                "coproduce.notifications.context_processors.unread_notifications",
             ],
         },
     }
@@ -94,10 +95,16 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL")
+# Requests run on a fixed pool of threads (coproduce/asgi.py), so each thread keeps its database
+# connection between requests; the pool size bounds the connections a process holds.
+HTTP_THREADS = env_int("COPRODUCE_HTTP_THREADS", 8, minimum=1)
+CONN_MAX_AGE_SECONDS = 600
 if DATABASE_URL:
-    # No persistent connections: under ASGI each request runs in a new thread, so kept-alive
-    # connections are never reused and pile up until PostgreSQL refuses more (see bench/README.md).
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+    DATABASES = {
+        "default": dj_database_url.parse(
+            DATABASE_URL, conn_max_age=CONN_MAX_AGE_SECONDS, conn_health_checks=True
+        )
+    }
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -118,6 +125,7 @@ else:
                 ),
             },
             "TEST": {"NAME": env_str("COPRODUCE_TEST_SQLITE_PATH") or None},
+            "CONN_MAX_AGE": CONN_MAX_AGE_SECONDS,
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -8,8 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from a2wsgi import WSGIMiddleware
 from django.conf import settings
-from django.core.asgi import get_asgi_application
+from django.core.wsgi import get_wsgi_application
+from django.db import connections
 
 from coproduce.accounts.models import User
 from coproduce.communities import services as community_services
@@ -23,10 +25,10 @@ type Headers = dict[bytes, bytes]
 
 
 class Counting:
-    """The real Django application, counting the requests that reach it."""
+    """The site's own application behind the cache (as in coproduce/asgi.py), counting requests."""
 
     def __init__(self) -> None:
-        self.app = get_asgi_application()
+        self.app = WSGIMiddleware(get_wsgi_application(), workers=2)  # type: ignore[arg-type]
         self.calls = 0
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
@@ -75,7 +77,9 @@ def version(tmp_path: Path) -> ContentVersion:
 
 
 @pytest.fixture
-def django_app() -> Counting:
+def django_app(monkeypatch: pytest.MonkeyPatch) -> Counting:
+    # The pool's threads outlive the test: they must not keep connections to the test database.
+    monkeypatch.setitem(connections.settings["default"], "CONN_MAX_AGE", 0)
     return Counting()
 
 
