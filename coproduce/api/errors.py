@@ -13,6 +13,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from coproduce.discussions.services import DiscussionClosed
 from coproduce.governance.safety import UnsafeContent, describe
 from coproduce.lib.errors import Conflict
 from coproduce.lib.ratelimit import RateLimited
@@ -82,6 +83,16 @@ def install_error_handlers(api: NinjaAPI) -> None:
         message = " ".join(m for msgs in fields.values() for m in msgs)
         return error_response(
             api, request, status=400, code="invalid_input", message=message, details={"fields": fields}
+        )
+
+    def discussion_closed(request: HttpRequest, exc: DiscussionClosed) -> HttpResponse:
+        return error_response(
+            api,
+            request,
+            status=409,
+            code="discussion_closed",
+            message=" ".join(exc.messages),
+            details={"outcome": exc.thread.outcome},
         )
 
     def conflict(request: HttpRequest, exc: Conflict) -> HttpResponse:
@@ -158,6 +169,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
     )
     on(ApiError, api_error)
     on(NinjaValidationError, invalid_input)
+    on(DiscussionClosed, discussion_closed)  # a Conflict: found first, by the exception's MRO
     on(Conflict, conflict)
     on(DjangoValidationError, django_invalid)
     on(UnsafeContent, unsafe)

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import html as html_lib
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import quote, unquote
 
@@ -279,3 +279,82 @@ def _add_rel_to_external_links(html: str) -> str:
         return f"<a{_serialise(attrs)}>"
 
     return _A_OPEN.sub(replace, html) if "<a " in html else html
+
+
+# --- Comments ----------------------------------------------------------------------------------
+#
+# `render_comment(body, mentions=...)` renders a smaller Markdown for comments: paragraphs,
+# emphasis, strong, inline code, code blocks, lists, block quotes, rules and links. No headings,
+# images, tables or raw HTML (typed HTML shows as text). `@name` for a name in `mentions`
+# becomes <span class="mention">, never a link. The same kind of nh3 cleaner, with a smaller
+# allow-list, has the last word; external links get rel="noopener noreferrer nofollow".
+
+# A mention: "@" and a username (Django's characters), not inside a word or an e-mail address,
+# never ending with a full stop (the end of the sentence).
+MENTION = re.compile(r"(?<![\w@.+-])@(?P<name>[\w.+-]{0,149}[\w+-])")
+
+COMMENT_TAGS = frozenset(
+    {"a", "blockquote", "br", "code", "em", "hr", "li", "ol", "p", "pre", "span", "strong", "ul"}
+)
+COMMENT_ATTRIBUTES: Mapping[str, frozenset[str]] = {
+    "a": frozenset({"href", "title"}),
+    "ol": frozenset({"start"}),
+    "code": frozenset({"class"}),
+    "span": frozenset({"class"}),
+}
+COMMENT_CLASSES: Mapping[str, frozenset[str]] = {"span": frozenset({"mention"})}
+
+
+def render_comment(body: str, *, mentions: Collection[str] = ()) -> str:
+    """The sanitised HTML of a comment; `@name` is highlighted for the names in `mentions`."""
+    env: dict[str, object] = {"mentions": {name.casefold() for name in mentions}}
+    raw = _COMMENT_MD.render(body, env)
+    return _add_rel_to_external_links(_COMMENT_CLEANER.clean(raw))
+
+
+def _mention_rule(state: StateInline, silent: bool) -> bool:
+    if state.src[state.pos] != "@":
+        return False
+    match = MENTION.match(state.src, state.pos)
+    mentions: set[str] = state.env.get("mentions") or set()
+    if match is None or match["name"].casefold() not in mentions:
+        return False
+    if not silent:
+        opening = state.push("mention_open", "span", 1)
+        opening.attrs = {"class": "mention"}
+        text = state.push("text", "", 0)
+        text.content = match[0]
+        state.push("mention_close", "span", -1)
+    state.pos = match.end()
+    return True
+
+
+def _build_comment_markdown() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False})
+    md.disable(["heading", "lheading", "html_block", "html_inline", "image"])
+    md.inline.ruler.push("mention", _mention_rule)
+    return md
+
+
+def _filter_comment_attribute(tag: str, name: str, value: str) -> str | None:
+    if name == "class":
+        if tag == "code":
+            kept = [c for c in value.split() if _LANGUAGE_CLASS.fullmatch(c)][:1]
+        else:
+            kept = [c for c in value.split() if c in COMMENT_CLASSES.get(tag, frozenset())]
+        return " ".join(kept) or None
+    if name == "start":
+        return value if _NUMBER.fullmatch(value.strip()) else None
+    return value
+
+
+_COMMENT_MD = _build_comment_markdown()
+_COMMENT_CLEANER = nh3.Cleaner(
+    tags=set(COMMENT_TAGS),
+    clean_content_tags=set(CLEAN_CONTENT_TAGS),
+    attributes={tag: set(names) for tag, names in COMMENT_ATTRIBUTES.items()},
+    attribute_filter=_filter_comment_attribute,
+    strip_comments=True,
+    link_rel=None,
+    url_schemes=set(URL_SCHEMES),
+)

@@ -25,13 +25,15 @@ def _body_text(revision: Revision) -> str:
 def index_page(page_id: int) -> None:
     """Add or refresh one page (title, current body, attachment names, authors); remove it if gone.
 
+    A page a moderator hid is removed too, and stays out until it is restored (which calls this).
+
     Reads the page inside the transaction with its row locked (on SQLite the write transaction
     serialises), so two quick saves can never leave the older text in the index.
     """
     with transaction.atomic():
         pages = Page.objects.select_for_update(of=("self",)).select_related("space", "current")
         page = pages.filter(pk=page_id).first()
-        if page is None or page.current is None:
+        if page is None or page.current is None or page.hidden_at is not None:
             removed, _ = SearchDocument.objects.filter(
                 kind=SearchDocument.Kind.PAGE, object_id=page_id
             ).delete()

@@ -15,6 +15,7 @@ from coproduce.accounts.models import User
 from coproduce.communities.access import (
     Viewer,
     can_manage_space,
+    can_moderate_space,
     can_read_space,
     get_space_for_user,
     space_role,
@@ -49,10 +50,12 @@ def can_edit_space(viewer: Viewer, space: Space) -> bool:
     return space_role(viewer, space) is not None
 
 
-def get_page_for_user(viewer: Viewer, space_slug: str, page_slug: str) -> Page:
+def get_page_for_user(viewer: Viewer, space_slug: str, page_slug: str, *, allow_hidden: bool = False) -> Page:
     """The page at `page_slug` (or one of its old slugs) in a space the viewer may read; else 404.
 
-    The view redirects to the page's own address when `page.slug != page_slug`.
+    A page a moderator hid is "not found" for those who cannot moderate the space, unless
+    `allow_hidden` (the page view, which shows a placeholder in its place). The view redirects
+    to the page's own address when `page.slug != page_slug`.
     """
     space = get_space_for_user(viewer, space_slug)
     if not page_slug or len(page_slug) > PAGE_SLUG_MAX_LENGTH:
@@ -63,6 +66,8 @@ def get_page_for_user(viewer: Viewer, space_slug: str, page_slug: str) -> Page:
         alias = PageAlias.objects.filter(space=space, slug=page_slug).only("page_id").first()
         page = pages.filter(pk=alias.page_id).first() if alias is not None else None
     if page is None:
+        raise Http404("No such page.")
+    if page.hidden_at is not None and not allow_hidden and not can_moderate_space(viewer, space):
         raise Http404("No such page.")
     return page
 

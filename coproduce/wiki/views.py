@@ -21,6 +21,8 @@ from django.views.decorators.http import require_POST
 from coproduce.accounts.models import User
 from coproduce.communities import access as space_access
 from coproduce.communities.models import Space
+from coproduce.core.pagecache import anonymous_cacheable
+from coproduce.discussions import views as discussion_views
 from coproduce.lib import diff
 from coproduce.lib.views import attempt, posted, signed_in
 from coproduce.wiki import access, selectors, services
@@ -75,6 +77,7 @@ def page_tree(pages: Iterable[Page]) -> list[Node]:
     return roots
 
 
+@anonymous_cacheable
 def index(request: HttpRequest, space_slug: str) -> HttpResponse:
     space = space_access.get_space_for_user(request.user, space_slug)
     context = {
@@ -103,10 +106,15 @@ def watch_space(request: HttpRequest, space_slug: str) -> HttpResponse:
 # --- pages -----------------------------------------------------------------
 
 
+@anonymous_cacheable
 def page(request: HttpRequest, space_slug: str, page_slug: str) -> HttpResponse:
-    found = access.get_page_for_user(request.user, space_slug, page_slug)
+    """The page and its discussion; a page a moderator hid is a placeholder for everyone else."""
+    found = access.get_page_for_user(request.user, space_slug, page_slug, allow_hidden=True)
     if found.slug != page_slug:
         return _to("wiki:page", found, permanent=True)
+    can_moderate = space_access.can_moderate_space(request.user, found.space)
+    if found.hidden_at is not None and not can_moderate:
+        return render(request, "wiki/page.html", {"space": found.space, "page": found, "hidden": True})
     context = {
         "space": found.space,
         "page": found,
@@ -114,7 +122,9 @@ def page(request: HttpRequest, space_slug: str, page_slug: str) -> HttpResponse:
         "children": found.children.all(),
         "attachments": attachments_of(found),
         "can_edit": access.can_edit_space(request.user, found.space),
+        "can_moderate": can_moderate,
         "watching": _watching(request, page=found),
+        **discussion_views.page_section(request, found),
     }
     return render(request, "wiki/page.html", context)
 

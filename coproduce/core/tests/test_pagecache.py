@@ -17,7 +17,9 @@ from coproduce.accounts.models import User
 from coproduce.communities import services as community_services
 from coproduce.communities.models import Space, Visibility
 from coproduce.core.pagecache import ContentVersion, PageCache, bump_after_commit
+from coproduce.discussions.services import comment_create
 from coproduce.governance import audit
+from coproduce.wiki.services import page_create
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -240,4 +242,21 @@ def test_an_unreachable_redis_bypasses_the_cache_instead_of_failing(
 
     assert fetch(cache, "/spaces/open-notes/")[0] == 200
     assert fetch(cache, "/spaces/open-notes/")[0] == 200
+    assert django_app.calls == 2
+
+
+def test_an_anonymous_wiki_page_is_shared_until_someone_comments(
+    cached: PageCache, django_app: Counting, public_space: Space, facilitator: User
+) -> None:
+    page = page_create(space=public_space, actor=facilitator, title="Workforce", body="Training matters.")
+    address = f"/spaces/open-notes/wiki/{page.slug}/"
+    fetch(cached, address)
+    fetch(cached, address)
+    assert django_app.calls == 1
+
+    comment_create(page=page, actor=facilitator, body="Protected learning time helps.")
+    status, _, body = fetch(cached, address)
+
+    assert status == 200
+    assert "Protected learning time helps." in body
     assert django_app.calls == 2

@@ -19,5 +19,7 @@ urlpatterns = [
     path("search", include("coproduce.search.urls")),
     path("", include("coproduce.core.urls")),
     path("", include("coproduce.communities.urls")),
+    path("", include("coproduce.notifications.urls")),  # the header links to the inbox
+    path("governance/", include("coproduce.governance.urls")),  # and, for moderators, the queue
     path("api/v1/", api.urls),
 ]
