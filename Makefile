@@ -2,7 +2,7 @@
 .PHONY: run test setup lint typecheck bench ci clean
 
 run: setup
-	COPRODUCE_DEBUG=$${COPRODUCE_DEBUG:-1} .venv/bin/coproduce serve --demo
+	COPRODUCE_DEBUG=$${COPRODUCE_DEBUG:-1} .venv/bin/coproduce serve --demo --with-worker
 
 test:
 	scripts/setup.sh --browser
