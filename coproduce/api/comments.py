@@ -1,11 +1,15 @@
-"""Comments and a page's discussion: thin adapters over coproduce.discussions services."""
+"""Comments and a page's discussion: thin adapters over coproduce.discussions services.
+
+The list is paginated by the database: `access.comments_listed_for` leaves out what the caller
+may not see (as the page does) and each comment is shown with the page's placeholder rules.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
@@ -13,10 +17,9 @@ from coproduce.api.auth import caller, signed_in
 from coproduce.api.pagination import Page as PageOf
 from coproduce.api.pagination import PageParams, paginate
 from coproduce.api.schemas import StrictSchema
-from coproduce.communities.access import Viewer
+from coproduce.communities.access import Viewer, can_moderate_space
 from coproduce.discussions import access, selectors, services
 from coproduce.discussions.models import Comment
-from coproduce.discussions.selectors import CommentView
 from coproduce.wiki.access import get_page_for_user
 from coproduce.wiki.models import Page
 
@@ -81,33 +84,45 @@ def _created(comment: Comment) -> dict[str, Any]:
     }
 
 
-def _listed(view: CommentView) -> dict[str, Any]:
-    """A comment as the caller may see it: placeholders have no text."""
-    comment = view.comment
+def _listed(comment: Comment, *, moderate: bool) -> dict[str, Any]:
+    """A comment as the caller may see it, as the page shows it (discussions.selectors): a deleted
+    comment, and a hidden one for all but moderators, is a placeholder without text."""
+    html = _shown_html(comment, moderate=moderate)
     return {
         **_created(comment),
-        "body": view.body,
-        "html": view.html,
+        "body": comment.body if html else "",
+        "html": html,
         "created_at": comment.created_at.isoformat(),
-        "edited": view.edited,
+        "edited": comment.edited_at is not None and comment.state != Comment.State.DELETED,
         "state": comment.state,
     }
+
+
+def _shown_html(comment: Comment, *, moderate: bool) -> str:
+    if comment.state == Comment.State.DELETED or (comment.state == Comment.State.HIDDEN and not moderate):
+        return ""
+    return comment.html
 
 
 def _parent(viewer: Viewer, page: Page, pk: int | None) -> Comment | None:
     if pk is None:
         return None
-    shown = {view.pk: view.comment for view in selectors.comments_for(viewer, page)}
-    if pk not in shown:
-        raise ValidationError({"parent": ["There is no such comment in this discussion."]})
-    return shown[pk]
+    try:
+        return access.get_parent_for_reply(viewer, page, pk)
+    except Http404:
+        raise ValidationError({"parent": ["There is no such comment in this discussion."]}) from None
 
 
 @router.get(_COMMENTS, response=PageOf)
 def list_comments(request: HttpRequest, space: str, slug: str, params: Query[PageParams]) -> dict[str, Any]:
     viewer = caller(request)
     page = get_page_for_user(viewer, space, slug)
-    return paginate(request, selectors.comments_for(viewer, page), params, _listed)
+    thread = selectors.thread_of(page)
+    if thread is None:
+        return paginate(request, [], params, dict)
+    moderate = can_moderate_space(viewer, page.space)
+    rows = access.comments_listed_for(viewer, thread, moderate=moderate)
+    return paginate(request, rows, params, lambda comment: _listed(comment, moderate=moderate))
 
 
 @router.post(_COMMENTS, response={201: CreatedOut})
@@ -126,7 +141,7 @@ def edit_comment(
     actor = signed_in(request)
     comment = access.get_comment_for_author(actor, space, slug, pk)
     services.comment_edit(comment=comment, actor=actor, body=payload.body)
-    return _listed(_own_view(comment))
+    return _listed(comment, moderate=False)  # their own comment, visible or held: its text is shown
 
 
 @router.delete(_COMMENTS + "/{pk}", response={204: None})
@@ -142,15 +157,28 @@ def get_discussion(request: HttpRequest, space: str, slug: str) -> dict[str, Any
     viewer = caller(request)
     page = get_page_for_user(viewer, space, slug)
     thread = selectors.thread_of(page)
-    shown = [view for view in selectors.comments_for(viewer, page, thread=thread) if view.html]
-    closed = thread is not None and thread.is_closed
+    if thread is None:
+        return {
+            "closed": False,
+            "outcome": "",
+            "closed_by": None,
+            "closed_at": None,
+            "close_at": None,
+            "comments": 0,
+        }
+    moderate = can_moderate_space(viewer, page.space)
+    shown = access.comments_listed_for(viewer, thread, moderate=moderate).exclude(html="")
+    shown = shown.exclude(state=Comment.State.DELETED)
+    if not moderate:
+        shown = shown.exclude(state=Comment.State.HIDDEN)
+    since = thread.closed_since
     return {
-        "closed": closed,
-        "outcome": thread.outcome if thread is not None and closed else "",
-        "closed_by": thread.closed_by.username if thread and thread.closed_by else None,
-        "closed_at": thread.closed_at.isoformat() if thread and thread.closed_at else None,
-        "close_at": thread.close_at.isoformat() if thread and thread.close_at else None,
-        "comments": len(shown),
+        "closed": since is not None,
+        "outcome": thread.conclusion if since is not None else "",
+        "closed_by": thread.closed_by.username if thread.closed_by else None,
+        "closed_at": since.isoformat() if since is not None else None,
+        "close_at": thread.close_at.isoformat() if thread.close_at else None,
+        "comments": shown.count(),
     }
 
 
@@ -168,14 +196,3 @@ def reopen_discussion(request: HttpRequest, space: str, slug: str) -> dict[str, 
     page = access.get_page_for_closer(actor, space, slug)
     services.discussion_reopen(page=page, actor=actor)
     return {"closed": False}
-
-
-def _own_view(comment: Comment) -> CommentView:
-    return CommentView(
-        comment=comment,
-        html=comment.html,
-        placeholder="",
-        notice="",
-        edited=comment.edited_at is not None,
-        mine=True,
-    )

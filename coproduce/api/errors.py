@@ -92,11 +92,19 @@ def install_error_handlers(api: NinjaAPI) -> None:
             status=409,
             code="discussion_closed",
             message=" ".join(exc.messages),
-            details={"outcome": exc.thread.outcome},
+            details={"outcome": exc.thread.conclusion},
         )
 
     def conflict(request: HttpRequest, exc: Conflict) -> HttpResponse:
-        return error_response(api, request, status=409, code="conflict", message=" ".join(exc.messages))
+        """409 with the conflict's own stable `code` (e.g. `discussion_already_closed`), else `conflict`."""
+        code = getattr(exc, "code", None)
+        return error_response(
+            api,
+            request,
+            status=409,
+            code=code if isinstance(code, str) and code else "conflict",
+            message=" ".join(exc.messages),
+        )
 
     def unsafe(request: HttpRequest, exc: UnsafeContent) -> HttpResponse:
         findings = [

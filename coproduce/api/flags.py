@@ -11,7 +11,7 @@ from pydantic import Field, model_validator
 from coproduce.api.auth import caller, signed_in
 from coproduce.api.schemas import StrictSchema
 from coproduce.discussions.models import Comment
-from coproduce.governance import moderation
+from coproduce.governance import moderation, moderation_access
 from coproduce.wiki.access import get_page_for_user
 
 router = Router(tags=["flags"])
@@ -53,9 +53,9 @@ class PageStateOut(Schema):
 @router.post("", response={201: FlagOut})
 def create_flag(request: HttpRequest, payload: FlagIn) -> Status[dict[str, Any]]:
     actor = signed_in(request)
-    moderation.refuse_if_suspended(actor)
+    moderation_access.refuse_if_suspended(actor)
     if payload.comment is not None:
-        comment = moderation.get_comment_for_user(actor, payload.comment)
+        comment = moderation_access.get_comment_for_user(actor, payload.comment)
         flag = moderation.flag_create(actor=actor, comment=comment, reason=payload.reason, note=payload.note)
     else:
         page = get_page_for_user(actor, payload.space or "", payload.page or "")
@@ -64,7 +64,7 @@ def create_flag(request: HttpRequest, payload: FlagIn) -> Status[dict[str, Any]]
 
 
 def _comment(request: HttpRequest, pk: int) -> Comment:
-    return moderation.get_comment_for_moderator(caller(request), pk)
+    return moderation_access.get_comment_for_moderator(caller(request), pk)
 
 
 @router.post("/comments/{pk}/hide", response=StateOut)

@@ -86,8 +86,12 @@ def can_moderate_space(viewer: Viewer, space: Space) -> bool:
 
 
 def can_close_discussion(viewer: Viewer, space: Space) -> bool:
-    """Close and reopen discussions: the space's facilitators and anyone who may moderate it."""
-    return can_manage_space(viewer, space) or can_moderate_space(viewer, space)
+    """Close and reopen discussions: the space's facilitators and anyone who may moderate it,
+    unless they are suspended from posting."""
+    user = _user(viewer)
+    if user is None or user.is_suspended:
+        return False
+    return can_manage_space(user, space) or can_moderate_space(user, space)
 
 
 def can_create_space(viewer: Viewer) -> bool:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 
 from django import forms
 from django.conf import settings
 from django.utils import timezone
 
-from coproduce.discussions.services import OUTCOME_MAX_CHARS
+from coproduce.discussions.services import OUTCOME_MAX_CHARS, TOO_FAR_AHEAD, end_of_day, latest_close_day
 
 COMMENT_HELP = (
     "You can use Markdown; mention someone with @username. "
@@ -75,9 +75,13 @@ class CloseForm(forms.Form):
     )
 
     def clean_close_on(self) -> date | None:
+        """Today or later, and no more than CLOSE_YEARS_AHEAD years on (as the service checks)."""
         day: date | None = self.cleaned_data.get("close_on")
-        if day is not None and day < timezone.localdate():
+        today = timezone.localdate()
+        if day is not None and day < today:
             raise forms.ValidationError("Choose today or a later day.")
+        if day is not None and day > latest_close_day(today):
+            raise forms.ValidationError(TOO_FAR_AHEAD)
         return day
 
     def clean(self) -> dict[str, object] | None:
@@ -88,8 +92,6 @@ class CloseForm(forms.Form):
 
     @property
     def close_at(self) -> datetime | None:
-        """The end of the chosen day, in the site's time zone."""
+        """The end of the chosen day, in the site's time zone (None: close now)."""
         day = self.cleaned_data.get("close_on")
-        if day is None:
-            return None
-        return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+        return end_of_day(day) if day is not None else None

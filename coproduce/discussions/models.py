@@ -6,6 +6,8 @@ thing (`page` today); later work adds `event` beside it rather than changing com
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -35,7 +37,37 @@ class Thread(models.Model):
 
     @property
     def is_closed(self) -> bool:
-        return self.closed_at is not None
+        """Closed by someone, or by itself once `close_at` has come (even before the worker records it)."""
+        return self.closed_since is not None
+
+    @property
+    def closed_since(self) -> datetime | None:
+        """When it closed: `closed_at`, or a `close_at` that has passed and the worker has not recorded."""
+        if self.closed_at is not None:
+            return self.closed_at
+        if self.close_at is not None and self.close_at <= timezone.now():
+            return self.close_at
+        return None
+
+    @property
+    def last_open_day(self) -> date | None:
+        """The last day (site time) before `close_at`: a close at midnight ends the day before it."""
+        if self.close_at is None:
+            return None
+        return timezone.localtime(self.close_at - timedelta(microseconds=1)).date()
+
+    @property
+    def automatic_outcome(self) -> str:
+        """Said by an automatic close without a written outcome: "This discussion closed on 31 May 2026." """
+        day = self.last_open_day
+        return f"This discussion closed on {day.day} {day:%B %Y}." if day is not None else ""
+
+    @property
+    def conclusion(self) -> str:
+        """The outcome to show while it is closed: the one written, or the automatic one."""
+        if self.outcome or not self.is_closed:
+            return self.outcome
+        return self.automatic_outcome
 
 
 class Comment(models.Model):

@@ -2,8 +2,9 @@
 
 `discussion_for_page` builds the whole thread for display in a constant number of queries,
 however many comments it has: the thread, its comments with their authors, and the viewer's
-few permission checks, made once. The tree is built in Python, and what the viewer may do
-with each comment is worked out from what is already loaded.
+few permission checks, made once (or not at all when the caller has made them already). The
+tree is built in Python, and what the viewer may do with each comment is worked out from what
+is already loaded; discussions/templatetags/discussions.py turns the tree into HTML.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from coproduce.accounts.models import User
 from coproduce.communities.access import Viewer, can_close_discussion, can_moderate_space
 from coproduce.discussions.models import Comment, Thread
 from coproduce.discussions.services import edit_window_open
-from coproduce.governance.moderation import suspended_message
+from coproduce.governance.moderation_access import suspended_message
 from coproduce.wiki.access import can_edit_space
 from coproduce.wiki.models import Page
 
@@ -90,7 +91,7 @@ class CommentView:
     def created_label(self) -> str:
         """ "12 May 2026 at 09:30" in the site's time zone (cheaper than the template's date filter)."""
         local = timezone.localtime(self.comment.created_at)
-        return f"{local.day} {local:%B %Y} at {local:%H:%M}"
+        return f"{local.day} {local:%B %Y at %H:%M}"
 
     @property
     def author(self) -> User | None:
@@ -123,11 +124,20 @@ def thread_of(page: Page) -> Thread | None:
     return Thread.objects.filter(page=page).select_related("closed_by").first()
 
 
-def abilities(viewer: Viewer, page: Page, thread: Thread | None) -> Abilities:
+def abilities(
+    viewer: Viewer,
+    page: Page,
+    thread: Thread | None,
+    *,
+    write: bool | None = None,
+    moderate: bool | None = None,
+) -> Abilities:
+    """`write` and `moderate` are `can_edit_space` and `can_moderate_space` for the page's space,
+    when the caller has asked them already (each may cost a query); they are asked here otherwise."""
     space = page.space
     user = viewer if isinstance(viewer, User) and viewer.is_authenticated else None
-    write = can_edit_space(viewer, space)
-    moderate = can_moderate_space(viewer, space)
+    write = can_edit_space(viewer, space) if write is None else write
+    moderate = can_moderate_space(viewer, space) if moderate is None else moderate
     closed = thread is not None and thread.is_closed
     hidden = page.hidden_at is not None and not moderate
     refusal = ""
@@ -158,10 +168,15 @@ def comments_for(viewer: Viewer, page: Page, *, thread: Thread | None = None) ->
     return list(_views(rows, can, closed=thread.is_closed))
 
 
-def discussion_for_page(viewer: Viewer, page: Page) -> Discussion:
-    """The page's whole discussion as the viewer sees it, replies nested under their parents."""
+def discussion_for_page(
+    viewer: Viewer, page: Page, *, write: bool | None = None, moderate: bool | None = None
+) -> Discussion:
+    """The page's whole discussion as the viewer sees it, replies nested under their parents.
+
+    `write` and `moderate`: see `abilities`.
+    """
     thread = thread_of(page)
-    can = abilities(viewer, page, thread)
+    can = abilities(viewer, page, thread, write=write, moderate=moderate)
     if thread is None:
         return Discussion(page=page, thread=None, comments=[], count=0, can=can)
     rows = (
@@ -245,7 +260,7 @@ def _tree(views: list[CommentView]) -> list[CommentView]:
     roots: list[CommentView] = []
     for view in views:  # oldest first, so a parent always comes before its replies
         parent = by_pk.get(view.comment.parent_id or 0)
-        if parent is None:
+        if parent is None or parent.pk not in depth:  # no parent shown, or (imported data) a later one
             depth[view.pk] = 0
             roots.append(view)
         elif depth[parent.pk] + 1 < MAX_DEPTH:

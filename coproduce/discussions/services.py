@@ -7,18 +7,23 @@ here sends anything itself. The HTML views, the JSON API and the worker call the
 
 A page's thread is created the first time it is used (`thread_for_page`).
 
+A discussion whose `close_at` has come is closed (`Thread.is_closed`) even before the worker's
+`threads_close_due` records it: comments are refused from that moment.
+
 Errors raised, for callers to map:
 - `ValidationError` with a dict of field -> messages: bad input (HTTP 400 / form errors);
 - `DiscussionClosed` (a `Conflict`): the discussion is closed (409 `discussion_closed`);
-- `Conflict`: the comment or thread is no longer in a state that allows it (409);
+- the other `Conflict`s below, each with its stable `code` (409 with that code): the comment or
+  thread is no longer in a state that allows it;
 - `PermissionDenied`: the actor may not do this (403);
+- `RateLimited`: too many comments in a short time (429);
 - `UnsafeContent` from `check_submission`: patient-identifiable data (422 / form error).
 """
 
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -29,36 +34,87 @@ from django.utils import timezone
 from coproduce.accounts.models import User
 from coproduce.communities.access import can_close_discussion, can_moderate_space
 from coproduce.communities.models import Space
-from coproduce.discussions.mentions import mentioned_users
+from coproduce.discussions.mentions import mentioned_users, usernames
 from coproduce.discussions.models import Comment, Thread
-from coproduce.governance import audit, moderation
+from coproduce.governance import audit, moderation, moderation_access, words
 from coproduce.governance.safety import check_submission
 from coproduce.lib.errors import Conflict
 from coproduce.lib.markdown import render_comment
+from coproduce.lib.ratelimit import hit
 from coproduce.wiki.access import can_edit_space
 from coproduce.wiki.models import Page
 
 type Errors = dict[str, list[str]]
 
 OUTCOME_MAX_CHARS = 2000
+CLOSE_YEARS_AHEAD = 5  # an automatic close is set at most this many years ahead
+# How many comments (and replies) one person may post; not settings: the same for every site.
+COMMENTS_PER_MINUTE = 10
+COMMENTS_PER_HOUR = 100
 CANNOT_COMMENT = "Only community members who belong to this space can comment on its pages."
 CANNOT_CLOSE = "Only the space's facilitators and moderators can close or reopen discussions."
+TOO_FAR_AHEAD = f"Choose a day no more than {CLOSE_YEARS_AHEAD} years from today."
 ONLY_AUTHOR = "Only the person who wrote a comment can change or delete it."
 # Control characters other than tab and newline never belong in a comment (as in wiki bodies).
 _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-class DiscussionClosed(Conflict):
+class _Refused(Conflict):
+    """A `Conflict` with a stable code (`exc.code`), which the API answers with (409)."""
+
+    default_code = "conflict"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, code=self.default_code)
+
+
+class DiscussionClosed(_Refused):
     """The discussion is closed: no new comments, no edits (API: 409 `discussion_closed`)."""
+
+    default_code = "discussion_closed"
 
     def __init__(self, thread: Thread) -> None:
         super().__init__(closed_message(thread))
         self.thread = thread
 
 
+class DiscussionAlreadyClosed(_Refused):
+    default_code = "discussion_already_closed"
+
+
+class DiscussionAlreadyOpen(_Refused):
+    default_code = "discussion_already_open"
+
+
+class EditWindowPassed(_Refused):
+    default_code = "edit_window_passed"
+
+
+class CommentDeleted(_Refused):
+    default_code = "comment_deleted"
+
+
+class CommentHidden(_Refused):
+    default_code = "comment_hidden"
+
+
 def closed_message(thread: Thread) -> str:
-    outcome = " ".join(thread.outcome.split())
+    """ "Comments are closed: <the outcome, or the day it closed by itself>"."""
+    outcome = " ".join(thread.conclusion.split())
     return f"Comments are closed: {outcome}" if outcome else "Comments are closed."
+
+
+def latest_close_day(today: date) -> date:
+    """The last day a discussion can be set to close by itself at the end of: CLOSE_YEARS_AHEAD on."""
+    try:
+        return today.replace(year=today.year + CLOSE_YEARS_AHEAD)
+    except ValueError:  # 29 February, and that year has none
+        return today.replace(year=today.year + CLOSE_YEARS_AHEAD, day=28)
+
+
+def end_of_day(day: date) -> datetime:
+    """The end of `day` in the site's time zone: the first moment of the next day."""
+    return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
 
 
 def comment_audit_payload(comment: Comment, *, mentioned: list[User] | None = None) -> dict[str, Any]:
@@ -98,7 +154,9 @@ def comment_create(*, page: Page, actor: User, body: str, parent: Comment | None
     """A new comment on the page's discussion, or a reply to `parent`.
 
     Watched words may hold it for review (only its author and moderators see it until a
-    moderator publishes it) or save it and raise an automatic flag.
+    moderator publishes it) or save it and raise an automatic flag. One person may post
+    COMMENTS_PER_MINUTE a minute and COMMENTS_PER_HOUR an hour (`RateLimited` past that);
+    posts refused for what they say (empty, too long, patient data, blocked words) do not count.
     """
     space = page.space
     _require_commenter(actor, space, page)
@@ -106,7 +164,10 @@ def comment_create(*, page: Page, actor: User, body: str, parent: Comment | None
     body = _body(errors, body)
     _raise(errors)
     check_submission({"body": body})
-    screening = moderation.screen({"body": body})
+    screening = words.screen({"body": body})
+    key = str(actor.pk)
+    hit(scope="comment", key=key, limit=COMMENTS_PER_MINUTE, window=60)
+    hit(scope="comment-hour", key=key, limit=COMMENTS_PER_HOUR, window=3600)
     with transaction.atomic():
         thread = thread_for_page(page, lock=True)
         if thread.is_closed:
@@ -137,34 +198,42 @@ def comment_create(*, page: Page, actor: User, body: str, parent: Comment | None
 
 
 def comment_edit(*, comment: Comment, actor: User, body: str) -> Comment:
-    """The author rewrites their comment within COMMENT_EDIT_MINUTES of posting it."""
+    """The author rewrites their comment within COMMENT_EDIT_MINUTES of posting it.
+
+    The `comment.edit` audit entry carries, besides the body, the payload of `comment.create`
+    with `mentions` holding only the people the new text names and the old one did not (who
+    can read the space, never the author), and `parent_author` None: an edit is no new reply.
+    """
     thread = comment.thread
     space = thread.space
     _require_author(comment, actor)
-    moderation.refuse_if_suspended(actor)
+    moderation_access.refuse_if_suspended(actor)
     if not can_edit_space(actor, space):
         raise PermissionDenied(CANNOT_COMMENT)
     if thread.is_closed:
         raise DiscussionClosed(thread)
-    if comment.state not in (Comment.State.VISIBLE, Comment.State.HELD):
-        raise Conflict("This comment can no longer be changed.")
+    _require_live(comment)
     if not edit_window_open(comment):
         minutes = settings.COMMENT_EDIT_MINUTES
-        raise Conflict(f"A comment can only be changed in the {minutes} minutes after it was posted.")
+        raise EditWindowPassed(f"A comment can only be changed in the {minutes} minutes after it was posted.")
     errors: Errors = {}
     body = _body(errors, body)
     _raise(errors)
     check_submission({"body": body})
-    screening = moderation.screen({"body": body})
+    screening = words.screen({"body": body})
     if body == comment.body:
         return comment
     before = {"body": comment.body}
     with transaction.atomic():
         locked = Comment.objects.select_for_update().get(pk=comment.pk)
-        if Thread.objects.filter(pk=thread.pk, closed_at__isnull=False).exists():
-            raise DiscussionClosed(Thread.objects.get(pk=thread.pk))
+        current = Thread.objects.get(pk=thread.pk)
+        if current.is_closed:
+            raise DiscussionClosed(current)
+        _require_live(locked)
+        named_before = {name.casefold() for name in usernames(locked.body)}
+        mentioned = mentioned_users(body, space=space, author=actor)
         locked.body = body
-        locked.html = _html(body, mentioned_users(body, space=space, author=actor))
+        locked.html = _html(body, mentioned)
         locked.edited_at = timezone.now()
         if screening.hold:
             locked.state = Comment.State.HELD
@@ -175,7 +244,15 @@ def comment_edit(*, comment: Comment, actor: User, body: str) -> Comment:
             target=locked,
             space=space,
             before=before,
-            after={"body": body, "state": locked.state},
+            after={
+                "body": body,
+                "thread": thread.pk,
+                "page": thread.page_id,
+                "parent": locked.parent_id,
+                "parent_author": None,
+                "mentions": [user.pk for user in mentioned if user.username.casefold() not in named_before],
+                "state": locked.state,
+            },
         )
         if screening.flag:
             moderation.flag_raise_automatic(comment=locked, phrases=screening.phrases)
@@ -186,13 +263,11 @@ def comment_edit(*, comment: Comment, actor: User, body: str) -> Comment:
 def comment_delete(*, comment: Comment, actor: User) -> Comment:
     """The author deletes their comment: its text goes, a placeholder and its replies stay."""
     _require_author(comment, actor)
-    if comment.state == Comment.State.DELETED:
-        raise Conflict("This comment has already been deleted.")
-    if comment.state == Comment.State.HIDDEN:
-        raise Conflict("A moderator hid this comment; it can no longer be changed.")
+    _require_live(comment, deleting=True)
     before = {"state": comment.state}
     with transaction.atomic():
         locked = Comment.objects.select_for_update().get(pk=comment.pk)
+        _require_live(locked, deleting=True)
         locked.body, locked.html, locked.state = "", "", Comment.State.DELETED
         locked.save(update_fields=["body", "html", "state"])
         audit.record(
@@ -223,11 +298,11 @@ def discussion_close(*, page: Page, actor: User, outcome: str) -> Thread:
     errors: Errors = {}
     outcome = _outcome(errors, outcome, required=True)
     _raise(errors)
-    check_submission({"outcome": outcome})
+    _screen_outcome(outcome)
     with transaction.atomic():
         thread = thread_for_page(page, lock=True)
         if thread.is_closed:
-            raise Conflict("This discussion is already closed.")
+            raise DiscussionAlreadyClosed("This discussion is already closed.")
         thread.closed_at, thread.closed_by, thread.outcome, thread.close_at = (
             timezone.now(),
             actor,
@@ -246,21 +321,19 @@ def discussion_close(*, page: Page, actor: User, outcome: str) -> Thread:
 
 
 def discussion_reopen(*, page: Page, actor: User) -> Thread:
-    """Open a closed discussion again; the outcome stays on record (and in the audit log)."""
+    """Open a closed discussion again. Its outcome is cleared (the audit entry keeps it), so that
+    a later automatic close never reuses it; reopening a discussion whose close time has come
+    before the worker closed it cancels that automatic close."""
     space = page.space
     _require_closer(actor, space)
     with transaction.atomic():
         thread = thread_for_page(page, lock=True)
-        if not thread.is_closed:
-            raise Conflict("This discussion is open already.")
-        assert thread.closed_at is not None
-        before = {
-            "outcome": thread.outcome,
-            "closed_at": thread.closed_at.isoformat(),
-            "closed_by": thread.closed_by_id,
-        }
-        thread.closed_at, thread.closed_by = None, None
-        thread.save(update_fields=["closed_at", "closed_by"])
+        since = thread.closed_since
+        if since is None:
+            raise DiscussionAlreadyOpen("This discussion is open already.")
+        before = {"outcome": thread.outcome, "closed_at": since.isoformat(), "closed_by": thread.closed_by_id}
+        thread.closed_at, thread.closed_by, thread.outcome, thread.close_at = None, None, "", None
+        thread.save(update_fields=["closed_at", "closed_by", "outcome", "close_at"])
         audit.record(
             actor=actor, action="discussion.reopen", target=thread, space=space, before=before, after={}
         )
@@ -272,8 +345,9 @@ def discussion_schedule_close(
 ) -> Thread:
     """Close the discussion by itself at `close_at` (None: not by itself any more).
 
-    `outcome`, if given, is what the discussion will close with; `threads_close_due` uses a
-    plain sentence when there is none.
+    `outcome` is what the discussion will close with (it replaces any earlier one; none, and
+    the automatic close says on which day it closed). `close_at` must be in the future and at
+    most CLOSE_YEARS_AHEAD years ahead (the end of `latest_close_day`).
     """
     space = page.space
     _require_closer(actor, space)
@@ -281,42 +355,52 @@ def discussion_schedule_close(
     outcome = _outcome(errors, outcome, required=False)
     if close_at is not None and close_at <= timezone.now():
         errors["close_at"] = ["Choose a time in the future."]
+    elif close_at is not None and close_at > end_of_day(latest_close_day(timezone.localdate())):
+        errors["close_at"] = [TOO_FAR_AHEAD]
     _raise(errors)
-    check_submission({"outcome": outcome})
+    _screen_outcome(outcome)
+    if close_at is None:
+        outcome = ""  # nothing is scheduled: no outcome waits for it
     with transaction.atomic():
         thread = thread_for_page(page, lock=True)
         if thread.is_closed:
-            raise Conflict("This discussion is already closed.")
-        before = {"close_at": thread.close_at.isoformat() if thread.close_at else None}
-        thread.close_at = close_at
-        fields = ["close_at"]
-        if outcome:
-            thread.outcome = outcome
-            fields.append("outcome")
-        thread.save(update_fields=fields)
+            raise DiscussionAlreadyClosed("This discussion is already closed.")
+        before = {"close_at": _iso(thread.close_at), "outcome": thread.outcome}
+        thread.close_at, thread.outcome = close_at, outcome
+        thread.save(update_fields=["close_at", "outcome"])
         audit.record(
             actor=actor,
             action="discussion.schedule_close",
             target=thread,
             space=space,
             before=before,
-            after={"close_at": close_at.isoformat() if close_at else None, "page": page.pk},
+            after={"close_at": _iso(close_at), "outcome": outcome, "page": page.pk},
         )
     return thread
 
 
 def threads_close_due(*, now: datetime) -> int:
-    """Close every open thread whose `close_at` has come; returns how many were closed."""
+    """Record the close of every open thread whose `close_at` has come; returns how many.
+
+    The thread counts as closed from `close_at` on (`Thread.is_closed`), so that is its
+    `closed_at`; without a written outcome it closes with `Thread.automatic_outcome`.
+    """
     closed = 0
     due = Thread.objects.filter(close_at__lte=now, closed_at__isnull=True).order_by("close_at", "pk")
     for pk in due.values_list("pk", flat=True):
         with transaction.atomic():
             thread = Thread.objects.select_for_update().filter(pk=pk).first()
-            if thread is None or thread.is_closed or thread.close_at is None or thread.close_at > now:
+            if thread is None or thread.closed_at is not None or thread.close_at is None:
                 continue
-            when = timezone.localtime(thread.close_at)
-            outcome = thread.outcome or f"This discussion closed automatically on {when:%-d %B %Y}."
-            thread.closed_at, thread.closed_by, thread.outcome, thread.close_at = now, None, outcome, None
+            if thread.close_at > now:
+                continue
+            outcome = thread.outcome or thread.automatic_outcome
+            thread.closed_at, thread.closed_by, thread.outcome, thread.close_at = (
+                thread.close_at,
+                None,
+                outcome,
+                None,
+            )
             thread.save(update_fields=["closed_at", "closed_by", "outcome", "close_at"])
             audit.record(
                 actor=None,
@@ -333,7 +417,7 @@ def threads_close_due(*, now: datetime) -> int:
 
 
 def _require_commenter(actor: User, space: Space, page: Page) -> None:
-    moderation.refuse_if_suspended(actor)
+    moderation_access.refuse_if_suspended(actor)
     if not can_edit_space(actor, space):
         raise PermissionDenied(CANNOT_COMMENT)
     if page.hidden_at is not None and not can_moderate_space(actor, space):
@@ -343,6 +427,16 @@ def _require_commenter(actor: User, space: Space, page: Page) -> None:
 def _require_author(comment: Comment, actor: User) -> None:
     if comment.author_id is None or comment.author_id != actor.pk:
         raise PermissionDenied(ONLY_AUTHOR)
+
+
+def _require_live(comment: Comment, *, deleting: bool = False) -> None:
+    """Only a visible or held comment can still be changed or deleted by its author."""
+    if comment.state == Comment.State.DELETED:
+        if deleting:
+            raise CommentDeleted("This comment has already been deleted.")
+        raise CommentDeleted("This comment was deleted; it can no longer be changed.")
+    if comment.state == Comment.State.HIDDEN:
+        raise CommentHidden("A moderator hid this comment; it can no longer be changed.")
 
 
 def _require_closer(actor: User, space: Space) -> None:
@@ -378,6 +472,30 @@ def _outcome(errors: Errors, outcome: str, *, required: bool) -> str:
     elif len(outcome) > OUTCOME_MAX_CHARS:
         errors["outcome"] = [f"The outcome must be {OUTCOME_MAX_CHARS:,} characters or fewer."]
     return outcome
+
+
+def _screen_outcome(outcome: str) -> None:
+    """Patient data and watched words, as for anything typed.
+
+    A blocked word refuses the outcome; so does a word that would hold a comment for review,
+    since an outcome cannot wait for a moderator; a word that would only flag a comment passes.
+    """
+    check_submission({"outcome": outcome})
+    screening = words.screen({"outcome": outcome})
+    if screening.hold:
+        phrases = ", ".join(f"“{phrase}”" for phrase in screening.phrases)
+        raise ValidationError(
+            {
+                "outcome": [
+                    f"{phrases} would need a moderator's review in this community, and an outcome "
+                    "cannot wait for one. Change the wording and try again."
+                ]
+            }
+        )
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
 
 
 def _html(body: str, mentioned: list[User]) -> str:

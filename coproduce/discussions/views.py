@@ -18,6 +18,7 @@ from coproduce.discussions import access, selectors, services
 from coproduce.discussions.forms import CloseForm, CommentEditForm, CommentForm
 from coproduce.discussions.models import Comment, Thread
 from coproduce.lib.errors import Conflict
+from coproduce.lib.ratelimit import RateLimited
 from coproduce.lib.views import attempt, posted, signed_in
 from coproduce.wiki.access import get_page_for_user
 from coproduce.wiki.models import Page
@@ -27,9 +28,14 @@ def page_url(page: Page, anchor: str = "discussion") -> str:
     return reverse("wiki:page", args=[page.space.slug, page.slug]) + f"#{anchor}"
 
 
-def page_section(request: HttpRequest, page: Page) -> dict[str, Any]:
-    """What the wiki page's template needs to show its discussion; `?reply=<pk>` opens a reply form."""
-    discussion = selectors.discussion_for_page(request.user, page)
+def page_section(
+    request: HttpRequest, page: Page, *, can_edit: bool | None = None, can_moderate: bool | None = None
+) -> dict[str, Any]:
+    """What the wiki page's template needs to show its discussion; `?reply=<pk>` opens a reply form.
+
+    `can_edit` and `can_moderate`: what the wiki view has already asked about the page's space.
+    """
+    discussion = selectors.discussion_for_page(request.user, page, write=can_edit, moderate=can_moderate)
     reply = request.GET.get("reply", "")
     thread = discussion.thread
     return {
@@ -49,11 +55,16 @@ def create(request: HttpRequest, space_slug: str, page_slug: str) -> HttpRespons
     parent = _parent(request, space_slug, page_slug)
     label = f"Your reply to {_name(parent)}" if parent else "Your comment"
     form = CommentForm(posted(request), initial={"parent": parent.pk if parent else None}, label=label)
+    status = 200
     if form.is_valid():
         actor, body = signed_in(request), form.cleaned_data["body"]
-        comment = attempt(
-            form, lambda: services.comment_create(page=page, actor=actor, body=body, parent=parent)
-        )
+        try:
+            comment = attempt(
+                form, lambda: services.comment_create(page=page, actor=actor, body=body, parent=parent)
+            )
+        except RateLimited as exc:
+            comment, status = None, 429
+            form.add_error(None, f"You have posted a lot of comments in a short time. {exc}")
         if comment is not None:
             if comment.state == Comment.State.HELD:
                 messages.info(request, "Your comment is held for review: a moderator will publish it soon.")
@@ -61,7 +72,7 @@ def create(request: HttpRequest, space_slug: str, page_slug: str) -> HttpRespons
                 messages.success(request, "Your comment was posted.")
             return HttpResponseRedirect(page_url(page, f"comment-{comment.pk}"))
     context = {"space": page.space, "page": page, "form": form, "parent": parent, **_state(page)}
-    return render(request, "discussions/comment_form.html", context)
+    return render(request, "discussions/comment_form.html", context, status=status)
 
 
 def edit(request: HttpRequest, space_slug: str, page_slug: str, pk: int) -> HttpResponse:

@@ -1,12 +1,12 @@
-"""Moderation: watched words, flags, hiding and restoring content, warnings and suspensions.
+"""Moderation services: flags, hiding and restoring content, warnings, suspensions, watched words.
 
-`screen` is called by every service that publishes text members typed (comments, pages) before
-it saves: a blocked word refuses the post with a form error; "hold" and "flag" tell the caller
-to save the post held for review, or to save it and raise an automatic flag (`flag_raise_automatic`).
-
-The other functions are the moderation services, one per change, each writing one audit entry:
-members flag (`flag_create`); moderators of a space dismiss flags, hide, restore and publish its
+One function per change, each writing one audit entry: members flag (`flag_create`); services
+that save text raise an automatic flag when `coproduce.governance.words.screen` asks for one
+(`flag_raise_automatic`); moderators of a space dismiss flags, hide, restore and publish its
 content; community moderators and admins warn and suspend members and keep the watched words.
+
+Who may see what is in coproduce.governance.moderation_access; the queue's reads are in
+coproduce.governance.moderation_selectors.
 
 Errors raised, for callers to map: `ValidationError` (bad input, or a state that does not allow
 the change), `PermissionDenied` (403), `Http404` (the thing is not visible to the actor),
@@ -15,102 +15,33 @@ the change), `PermissionDenied` (403), `Http404` (the thing is not visible to th
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from coproduce.accounts.models import User
-from coproduce.communities.access import (
-    Viewer,
-    can_moderate_space,
-    can_read_space,
-    require_moderator,
-)
-from coproduce.communities.models import Space, SpaceMembership, SpaceRole
+from coproduce.communities.access import require_moderator
 from coproduce.discussions.models import Comment
 from coproduce.governance import audit
 from coproduce.governance.models import Flag, Sanction, WatchedWord
+from coproduce.governance.moderation_access import (
+    can_see_comment,
+    can_see_page,
+    refuse_if_suspended,
+    require_space_moderator,
+    space_of,
+)
+from coproduce.governance.moderation_selectors import open_flag_by
 from coproduce.governance.safety import check_submission
+from coproduce.governance.words import normalise_phrase
 from coproduce.lib.ratelimit import hit
 from coproduce.search import index
 from coproduce.wiki.models import Page
-
-Action = WatchedWord.Action
-
-
-@dataclass(frozen=True)
-class Screening:
-    """What the watched words say about a submission: `action` is None, HOLD or FLAG."""
-
-    action: str | None = None
-    phrases: list[str] = field(default_factory=list)
-
-    @property
-    def hold(self) -> bool:
-        return self.action == Action.HOLD
-
-    @property
-    def flag(self) -> bool:
-        return self.action == Action.FLAG
-
-
-def normalise_phrase(text: str) -> str:
-    """Lower case, compatibility-folded, single spaces: how phrases are stored and matched."""
-    folded = unicodedata.normalize("NFKC", text).casefold()
-    folded = "".join(c for c in folded if unicodedata.category(c) != "Cf")  # zero-width tricks
-    return " ".join(folded.split())
-
-
-def screen(fields: Mapping[str, str]) -> Screening:
-    """Check the fields against the watched words; raise ValidationError for a blocked one.
-
-    Matching is by whole words, ignoring case, accents compatibility forms and zero-width
-    characters, so "Idiot", "IDIOT" and "id\u200biot" all match the phrase "idiot".
-    """
-    words = list(WatchedWord.objects.values_list("phrase", "action"))
-    if not words:
-        return Screening()
-    errors: dict[str, list[str]] = {}
-    found: dict[str, str] = {}
-    for name, text in fields.items():
-        haystack = normalise_phrase(text)
-        for phrase, action in words:
-            if re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", haystack):
-                found[phrase] = action
-                if action == Action.BLOCK:
-                    errors.setdefault(name, []).append(
-                        f"“{phrase}” is not allowed in this community. Change the wording and try again."
-                    )
-    if errors:
-        raise ValidationError(errors)
-    if not found:
-        return Screening()
-    action = Action.HOLD if Action.HOLD in found.values() else Action.FLAG
-    return Screening(action=action, phrases=sorted(found))
-
-
-def suspended_message(user: User) -> str:
-    """What a suspended member is told when they try to post."""
-    until = timezone.localtime(user.suspended_until) if user.suspended_until else None
-    when = f"{until:%-d %B %Y at %H:%M}" if until else "further notice"
-    return f"You are suspended until {when} and cannot post."
-
-
-def refuse_if_suspended(user: User) -> None:
-    """Raise PermissionDenied with `suspended_message` when the user is suspended now."""
-    if user.is_suspended:
-        raise PermissionDenied(suspended_message(user))
-
 
 # --- reading rules -------------------------------------------------------------------------
 
@@ -122,89 +53,7 @@ SUSPENSION_MAX_DAYS = 365
 MEMBER_REASONS = [(value, label) for value, label in Flag.Reason.choices if value != Flag.Reason.WATCHED_WORD]
 
 
-def space_of(*, comment: Comment | None = None, page: Page | None = None) -> Space:
-    if (comment is None) == (page is None):
-        raise ValueError("Give exactly one comment or one page.")
-    if comment is not None:
-        return comment.thread.space
-    assert page is not None
-    return page.space
-
-
-def can_see_page(viewer: Viewer, page: Page) -> bool:
-    """Read the page: readers of its space, but a hidden page only for those who moderate it."""
-    if not can_read_space(viewer, page.space):
-        return False
-    return page.hidden_at is None or can_moderate_space(viewer, page.space)
-
-
-def can_see_comment(viewer: Viewer, comment: Comment) -> bool:
-    """See the comment's text: visible ones with their page; held ones their author; moderators all."""
-    thread = comment.thread
-    if not can_read_space(viewer, thread.space):
-        return False
-    if can_moderate_space(viewer, thread.space):
-        return True
-    if thread.page is not None and thread.page.hidden_at is not None:
-        return False
-    if comment.state == Comment.State.HELD:
-        return isinstance(viewer, User) and comment.author_id == viewer.pk
-    return comment.state == Comment.State.VISIBLE
-
-
-def get_comment_for_user(viewer: Viewer, pk: int) -> Comment:
-    """The comment `pk` if the viewer may see its text; 404 otherwise."""
-    comments = Comment.objects.select_related("thread__space", "thread__page__space", "author")
-    comment = comments.filter(pk=pk).first()
-    if comment is None or not can_see_comment(viewer, comment):
-        raise Http404("No such comment.")
-    return comment
-
-
-def get_comment_for_moderator(viewer: Viewer, pk: int) -> Comment:
-    """The comment `pk` in a space the viewer moderates: 404 if they cannot read it, else 403."""
-    comments = Comment.objects.select_related("thread__space", "thread__page__space", "author")
-    comment = comments.filter(pk=pk).first()
-    if comment is None or not can_read_space(viewer, comment.thread.space):
-        raise Http404("No such comment.")
-    _require_space_moderator(viewer, comment.thread.space)
-    return comment
-
-
-def moderated_spaces(viewer: Viewer) -> QuerySet[Space]:
-    """The spaces whose content the viewer moderates (all of them for community moderators)."""
-    if not isinstance(viewer, User) or not viewer.is_member:
-        return Space.objects.none()
-    if viewer.is_moderator:
-        return Space.objects.all()
-    spaces = SpaceMembership.objects.filter(user=viewer, role=SpaceRole.MODERATOR).values("space_id")
-    return Space.objects.filter(pk__in=spaces)
-
-
-def require_queue_access(viewer: Viewer) -> User:
-    """Community moderators and admins, and anyone who moderates a space; 403 otherwise."""
-    if isinstance(viewer, User) and moderated_spaces(viewer).exists():
-        return viewer
-    raise PermissionDenied("Only moderators can see the moderation queue.")
-
-
-def can_see_flagged(viewer: Viewer, flag: Flag) -> bool:
-    """Whether the viewer may know the flagged thing exists (its space is readable to them)."""
-    return can_read_space(viewer, space_of(comment=flag.comment, page=flag.page))
-
-
-def _require_space_moderator(actor: Viewer, space: Space) -> None:
-    if not can_moderate_space(actor, space):
-        raise PermissionDenied("Only the community's moderators and this space's moderators can do that.")
-
-
 # --- flags ---------------------------------------------------------------------------------
-
-
-def open_flag_by(*, reporter: User, comment: Comment | None = None, page: Page | None = None) -> Flag | None:
-    """The reporter's flag on this thing that no moderator has dealt with yet, if any."""
-    flags = Flag.objects.filter(reporter=reporter, status=Flag.Status.OPEN)
-    return flags.filter(comment=comment).first() if comment is not None else flags.filter(page=page).first()
 
 
 def flag_create(
@@ -269,7 +118,7 @@ def flag_raise_automatic(
 def flag_dismiss(*, flag: Flag, actor: User) -> list[Flag]:
     """Nothing wrong here: dismiss the flag and every other open flag on the same thing."""
     space = space_of(comment=flag.comment, page=flag.page)
-    _require_space_moderator(actor, space)
+    require_space_moderator(actor, space)
     if flag.status != Flag.Status.OPEN:
         raise ValidationError({"flag": ["A moderator has already dealt with this flag."]})
     with transaction.atomic():
@@ -312,7 +161,7 @@ def _flag_payload(flag: Flag) -> dict[str, Any]:
 def comment_hide(*, comment: Comment, actor: User, reason: str) -> Comment:
     """Hide a visible or held comment: others see a placeholder; its open flags are resolved."""
     space = comment.thread.space
-    _require_space_moderator(actor, space)
+    require_space_moderator(actor, space)
     if comment.state not in (Comment.State.VISIBLE, Comment.State.HELD):
         raise ValidationError({"comment": [_cannot("hide", comment)]})
     reason = _reason(reason)
@@ -334,7 +183,7 @@ def comment_hide(*, comment: Comment, actor: User, reason: str) -> Comment:
 def comment_restore(*, comment: Comment, actor: User) -> Comment:
     """Show a hidden comment again (its flags stay as they were resolved)."""
     space = comment.thread.space
-    _require_space_moderator(actor, space)
+    require_space_moderator(actor, space)
     if comment.state != Comment.State.HIDDEN:
         raise ValidationError({"comment": ["Only a hidden comment can be restored."]})
     with transaction.atomic():
@@ -355,7 +204,7 @@ def comment_publish(*, comment: Comment, actor: User) -> Comment:
     from coproduce.discussions.services import comment_audit_payload  # here: discussions imports us
 
     space = comment.thread.space
-    _require_space_moderator(actor, space)
+    require_space_moderator(actor, space)
     if comment.state != Comment.State.HELD:
         raise ValidationError({"comment": ["Only a comment held for review can be published."]})
     with transaction.atomic():
@@ -386,7 +235,7 @@ def _cannot(verb: str, comment: Comment) -> str:
 def page_hide(*, page: Page, actor: User, reason: str) -> Page:
     """Hide a page: readers see a placeholder, its history is not found, search drops it."""
     space = page.space
-    _require_space_moderator(actor, space)
+    require_space_moderator(actor, space)
     if page.hidden_at is not None:
         raise ValidationError({"page": ["This page is already hidden."]})
     reason = _reason(reason)
@@ -407,7 +256,7 @@ def page_hide(*, page: Page, actor: User, reason: str) -> Page:
 
 def page_restore(*, page: Page, actor: User) -> Page:
     space = page.space
-    _require_space_moderator(actor, space)
+    require_space_moderator(actor, space)
     if page.hidden_at is None:
         raise ValidationError({"page": ["This page is not hidden."]})
     with transaction.atomic():
@@ -555,76 +404,3 @@ def watched_word_remove(*, actor: User, word: WatchedWord) -> None:
             before={"phrase": word.phrase, "action": word.action},
         )
         word.delete()
-
-
-# --- the queue -----------------------------------------------------------------------------
-
-
-@dataclass
-class QueueItem:
-    """One flagged comment or page with its open flags."""
-
-    comment: Comment | None
-    page: Page | None
-    flags: list[Flag]
-
-    @property
-    def space(self) -> Space:
-        return space_of(comment=self.comment, page=self.page)
-
-    @property
-    def reasons(self) -> list[str]:
-        return sorted({flag.get_reason_display() for flag in self.flags})
-
-    @property
-    def reporters(self) -> list[str]:
-        names = {flag.reporter.display_name if flag.reporter else "Watched words" for flag in self.flags}
-        return sorted(names)
-
-
-def open_flags(viewer: User) -> list[QueueItem]:
-    """Open flags in the spaces the viewer moderates, grouped by the flagged thing, oldest first."""
-    flags = (
-        Flag.objects.filter(status=Flag.Status.OPEN, space__in=moderated_spaces(viewer))
-        .select_related(
-            "reporter",
-            "page__space",
-            "page__current",
-            "comment__author",
-            "comment__thread__space",
-            "comment__thread__page",
-        )
-        .order_by("created_at", "pk")
-    )
-    items: dict[tuple[int | None, int | None], QueueItem] = {}
-    for flag in flags:
-        key = (flag.comment_id, flag.page_id)
-        if key not in items:
-            items[key] = QueueItem(comment=flag.comment, page=flag.page, flags=[])
-        items[key].flags.append(flag)
-    return list(items.values())
-
-
-def held_comments(viewer: User) -> QuerySet[Comment]:
-    return (
-        Comment.objects.filter(state=Comment.State.HELD, thread__space__in=moderated_spaces(viewer))
-        .select_related("author", "thread__space", "thread__page")
-        .order_by("created_at", "pk")
-    )
-
-
-def hidden_comments(viewer: User) -> QuerySet[Comment]:
-    """Comments hidden by moderators in the spaces the viewer moderates, most recently hidden first."""
-    return (
-        Comment.objects.filter(state=Comment.State.HIDDEN, thread__space__in=moderated_spaces(viewer))
-        .select_related("author", "moderated_by", "thread__space", "thread__page")
-        .order_by("-moderated_at", "-pk")
-    )
-
-
-def hidden_pages(viewer: User) -> QuerySet[Page]:
-    return (
-        Page.objects.filter(hidden_at__isnull=False, space__in=moderated_spaces(viewer))
-        .select_related("space")
-        .order_by("-hidden_at", "-pk")
-    )

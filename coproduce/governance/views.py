@@ -25,7 +25,7 @@ from coproduce.accounts.models import User
 from coproduce.communities.access import can_moderate_space, require_community_admin, require_moderator
 from coproduce.communities.models import Space
 from coproduce.discussions.models import Comment
-from coproduce.governance import moderation
+from coproduce.governance import moderation, moderation_access, moderation_selectors
 from coproduce.governance.forms import FlagForm, ReasonForm, SanctionForm, WatchedWordForm
 from coproduce.governance.models import AuditEntry, Flag, WatchedWord
 from coproduce.lib.ratelimit import RateLimited
@@ -124,11 +124,11 @@ def _back(request: HttpRequest, page: Page | None, comment: Comment | None = Non
 def _flag(request: HttpRequest, *, comment: Comment | None = None, page: Page | None = None) -> HttpResponse:
     """The flag form for a comment or a page; the same person flagging twice is told so."""
     actor = signed_in(request)
-    moderation.refuse_if_suspended(actor)
+    moderation_access.refuse_if_suspended(actor)
     form = FlagForm(posted(request))
     status = 200
     if form.is_valid():
-        earlier = moderation.open_flag_by(reporter=actor, comment=comment, page=page)
+        earlier = moderation_selectors.open_flag_by(reporter=actor, comment=comment, page=page)
         try:
             flag = attempt(
                 form,
@@ -156,7 +156,7 @@ def _page_of(comment: Comment | None) -> Page | None:
 
 @login_required
 def flag_comment(request: HttpRequest, pk: int) -> HttpResponse:
-    return _flag(request, comment=moderation.get_comment_for_user(request.user, pk))
+    return _flag(request, comment=moderation_access.get_comment_for_user(request.user, pk))
 
 
 @login_required
@@ -169,12 +169,12 @@ def flag_page(request: HttpRequest, space_slug: str, page_slug: str) -> HttpResp
 
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
-    viewer = moderation.require_queue_access(request.user)
+    viewer = moderation_access.require_queue_access(request.user)
     context = {
-        "items": moderation.open_flags(viewer),
-        "held": moderation.held_comments(viewer),
-        "hidden_comments": moderation.hidden_comments(viewer)[:HIDDEN_SHOWN],
-        "hidden_pages": moderation.hidden_pages(viewer)[:HIDDEN_SHOWN],
+        "items": moderation_selectors.open_flags(viewer),
+        "held": moderation_selectors.held_comments(viewer),
+        "hidden_comments": moderation_selectors.hidden_comments(viewer)[:HIDDEN_SHOWN],
+        "hidden_pages": moderation_selectors.hidden_pages(viewer)[:HIDDEN_SHOWN],
     }
     return render(request, "governance/queue.html", context)
 
@@ -183,7 +183,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 @require_POST
 def flag_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
     flag = get_object_or_404(Flag.objects.select_related("comment__thread__space", "page__space"), pk=pk)
-    if not moderation.can_see_flagged(request.user, flag):
+    if not moderation_access.can_see_flagged(request.user, flag):
         raise Http404("No such flag.")
     try:
         dismissed = moderation.flag_dismiss(flag=flag, actor=signed_in(request))
@@ -216,7 +216,7 @@ def _act(
 
 @login_required
 def comment_hide(request: HttpRequest, pk: int) -> HttpResponse:
-    comment, actor = moderation.get_comment_for_moderator(request.user, pk), signed_in(request)
+    comment, actor = moderation_access.get_comment_for_moderator(request.user, pk), signed_in(request)
     form = ReasonForm(posted(request))
     return _act(
         request,
@@ -231,7 +231,7 @@ def comment_hide(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def comment_restore(request: HttpRequest, pk: int) -> HttpResponse:
-    comment, actor = moderation.get_comment_for_moderator(request.user, pk), signed_in(request)
+    comment, actor = moderation_access.get_comment_for_moderator(request.user, pk), signed_in(request)
     return _act(
         request,
         form=forms.Form(posted(request)),
@@ -245,7 +245,7 @@ def comment_restore(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def comment_publish(request: HttpRequest, pk: int) -> HttpResponse:
-    comment, actor = moderation.get_comment_for_moderator(request.user, pk), signed_in(request)
+    comment, actor = moderation_access.get_comment_for_moderator(request.user, pk), signed_in(request)
     return _act(
         request,
         form=forms.Form(posted(request)),

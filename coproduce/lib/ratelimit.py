@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import hashlib
 import time
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 
 
-@dataclass(frozen=True)
 class RateLimited(Exception):
-    """Too many attempts; try again after `retry_after` seconds."""
+    """Too many attempts; try again after `retry_after` seconds.
 
-    retry_after: int
+    A plain exception, not a frozen dataclass: Python sets `__traceback__` on exceptions as they
+    pass through context managers, which a frozen dataclass refuses (FrozenInstanceError).
+    """
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(retry_after)
+        self.retry_after = retry_after
 
     def __str__(self) -> str:
         return f"Too many attempts. Please wait {self.retry_after} seconds and try again."

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from django.http import Http404
 
+from coproduce.accounts.models import User
 from coproduce.communities.access import Viewer
 from coproduce.notifications.models import Notification
+from coproduce.notifications.selectors import visible_to
 
 
 def get_notification_for_user(viewer: Viewer, pk: int) -> Notification:
-    """One of the viewer's own notifications; 404 for anyone else's, so none is revealed."""
-    found = Notification.objects.filter(pk=pk, recipient_id=getattr(viewer, "pk", None)).first()
-    if found is None or not viewer.is_authenticated:
+    """One of the viewer's own notifications they may still read; 404 otherwise, so none is revealed."""
+    found = visible_to(viewer).filter(pk=pk).first() if isinstance(viewer, User) else None
+    if found is None:
         raise Http404("No such notification.")
     return found

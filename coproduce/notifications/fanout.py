@@ -24,6 +24,7 @@ from django.utils.text import Truncator
 from coproduce.accounts.models import User
 from coproduce.communities.access import can_read_space
 from coproduce.communities.models import Application, Space, SpaceMembership, Visibility
+from coproduce.communities.selectors import user_with_email
 from coproduce.discussions.models import Comment, Thread
 from coproduce.governance.models import AuditEntry
 from coproduce.notifications.models import Frequency, Kind, Notification
@@ -42,13 +43,18 @@ class Message:
 
 @dataclass
 class Plan:
-    """What one entry tells whom. `space` is checked for read access (None: nothing to check)."""
+    """What one entry tells whom. `space` is checked for read access (None: nothing to check).
+
+    `page` is the page it is about: stored on each notification, so that they are hidden while a
+    moderator hides the page.
+    """
 
     space: Space | None
     actor: User | None  # shown as who did it
     messages: dict[int, Message] = field(default_factory=dict)  # recipient id → message
     skip: set[int | None] = field(default_factory=set)  # never told (the people who did it)
     emailed: bool = False  # already e-mailed by whoever made the change: in the inbox only
+    page: Page | None = None
 
 
 def _pk(entry: AuditEntry) -> int | None:
@@ -68,7 +74,7 @@ def page_url(page: Page, anchor: str = "") -> str:
 
 
 def _comment(entry: AuditEntry) -> Plan | None:
-    """A visible new (or released) comment: its parent's author, and whom it mentions."""
+    """A visible new, released or edited comment: its parent's author, and whom it mentions."""
     after = entry.after
     pk = _pk(entry)
     if after.get("state") != Comment.State.VISIBLE or pk is None:
@@ -81,7 +87,7 @@ def _comment(entry: AuditEntry) -> Plan | None:
         return None
     page.space = comment.thread.space
     author, url = comment.author, page_url(page, f"comment-{comment.pk}")
-    plan = Plan(space=comment.thread.space, actor=author, skip={comment.author_id, entry.actor_id})
+    plan = Plan(space=page.space, actor=author, skip={comment.author_id, entry.actor_id}, page=page)
     parent_author = after.get("parent_author")
     if isinstance(parent_author, int):
         text = f"{_name(author)} replied to your comment on “{page.title}”"
@@ -107,7 +113,7 @@ def _discussion_close(entry: AuditEntry) -> Plan | None:
         text = f"{_name(entry.actor)} closed the discussion on “{page.title}”"
     message = Message(Kind.DISCUSSION_CLOSED, text, page_url(page, "discussion"))
     writers = Comment.objects.filter(thread=thread, author__isnull=False).values_list("author_id", flat=True)
-    plan = Plan(space=thread.space, actor=entry.actor, skip={entry.actor_id})
+    plan = Plan(space=thread.space, actor=entry.actor, skip={entry.actor_id}, page=page)
     plan.messages = dict.fromkeys(set(writers), message)
     return plan
 
@@ -137,18 +143,38 @@ def _page_change(entry: AuditEntry) -> Plan | None:
         actor=entry.actor,
         messages=dict.fromkeys(set(watchers), message),
         skip={entry.actor_id},
+        page=page,
     )
 
 
-def _application_approve(entry: AuditEntry) -> Plan | None:
-    """The applicant, in the inbox only: communities already e-mailed them the decision."""
+def _application_decision(entry: AuditEntry) -> Plan | None:
+    """The applicant, if they have an account, in the inbox only: communities already e-mailed them.
+
+    An approved application always has one (approval makes it); a turned-down one only if the
+    application names one or someone has proved they own its e-mail address.
+    """
     pk = _pk(entry)
-    application = Application.objects.filter(pk=pk).only("user_id").first() if pk else None
-    if application is None or application.user_id is None:
+    application = Application.objects.filter(pk=pk).only("user_id", "email").first() if pk else None
+    if application is None:
         return None
-    text = "Your application to join was approved. Welcome to the community!"
-    message = Message(Kind.APPLICATION, text, reverse("communities:spaces"))
-    return Plan(space=None, actor=entry.actor, messages={application.user_id: message}, emailed=True)
+    user_id = application.user_id
+    if user_id is None and entry.action == "application.reject":
+        account = user_with_email(application.email)
+        user_id = account.pk if account is not None else None
+    if user_id is None:
+        return None
+    if entry.action == "application.approve":
+        text = "Your application to join was approved. Welcome to the community!"
+        message = Message(Kind.APPLICATION, text, reverse("communities:spaces"))
+    else:
+        reason = str(entry.after.get("reason") or "")
+        text = (
+            f"Your application to join was not approved: {reason}"
+            if reason
+            else ("Your application to join was not approved.")
+        )
+        message = Message(Kind.APPLICATION, text, reverse("notifications:inbox"))
+    return Plan(space=None, actor=entry.actor, messages={user_id: message}, emailed=True)
 
 
 def _sanction(entry: AuditEntry) -> Plan | None:
@@ -178,11 +204,13 @@ def _when(value: object) -> str:
 ROUTES: dict[str, Callable[[AuditEntry], Plan | None]] = {
     "comment.create": _comment,
     "comment.publish": _comment,
+    "comment.edit": _comment,  # its payload names only the people the edit newly mentions
     "discussion.close": _discussion_close,
     "page.create": _page_change,
     "page.save": _page_change,
     "page.revert": _page_change,
-    "application.approve": _application_approve,
+    "application.approve": _application_decision,
+    "application.reject": _application_decision,
     "member.warn": _sanction,
     "member.suspend": _sanction,
 }
@@ -232,6 +260,7 @@ def fan_out(*, entry_id: int) -> int:
                 kind=message.kind,
                 entry=entry,
                 space=plan.space,
+                page=plan.page,
                 actor=plan.actor,
                 text=Truncator(message.text).chars(TEXT_MAX_LENGTH),
                 url=message.url,

@@ -2,6 +2,9 @@
 
 Feed readers never log in, so a feed exists only for PUBLIC spaces: a members-only or private
 space answers 404 to everyone, signed in or not, and pages a moderator hid never appear.
+
+Every address in a feed (the feed's and the entries' ids and links) is built from
+settings.SITE_URL, never from the request's Host header, so that ids stay the same for everyone.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 
 from coproduce.communities.models import Space, Visibility
+from coproduce.notifications.emails import absolute
 from coproduce.wiki.models import Page, Revision
 
 ENTRIES = 50
@@ -62,8 +66,8 @@ class _Changes(Feed):  # type: ignore[type-arg]  # Django's Feed is generic only
     def item_link(self, item: Revision) -> str:
         kwargs = {"space_slug": item.page.space.slug, "page_slug": item.page.slug}
         if item.number == 1:
-            return reverse("wiki:revision", kwargs={**kwargs, "number": 1})
-        return f"{reverse('wiki:diff', kwargs=kwargs)}?from={item.number - 1}&to={item.number}"
+            return absolute(reverse("wiki:revision", kwargs={**kwargs, "number": 1}))
+        return absolute(f"{reverse('wiki:diff', kwargs=kwargs)}?from={item.number - 1}&to={item.number}")
 
     def item_author_name(self, item: Revision) -> str:
         return item.author.display_name if item.author is not None else "Someone who has left"
@@ -86,10 +90,10 @@ class SpaceChanges(_Changes):
         return f"New revisions of the pages of {obj.name}, newest first."
 
     def link(self, obj: Space) -> str:
-        return reverse("wiki:index", kwargs={"space_slug": obj.slug})
+        return absolute(reverse("wiki:index", kwargs={"space_slug": obj.slug}))
 
     def feed_url(self, obj: Space) -> str:
-        return reverse("notifications:space_feed", kwargs={"space_slug": obj.slug})
+        return absolute(reverse("notifications:space_feed", kwargs={"space_slug": obj.slug}))
 
     def items(self, obj: Space) -> QuerySet[Revision]:
         return _revisions(page__space=obj)
@@ -106,11 +110,11 @@ class PageChanges(_Changes):
         return f"New revisions of {obj.title}, newest first."
 
     def link(self, obj: Page) -> str:
-        return reverse("wiki:page", kwargs={"space_slug": obj.space.slug, "page_slug": obj.slug})
+        return absolute(reverse("wiki:page", kwargs={"space_slug": obj.space.slug, "page_slug": obj.slug}))
 
     def feed_url(self, obj: Page) -> str:
         kwargs = {"space_slug": obj.space.slug, "page_slug": obj.slug}
-        return reverse("notifications:page_feed", kwargs=kwargs)
+        return absolute(reverse("notifications:page_feed", kwargs=kwargs))
 
     def items(self, obj: Page) -> QuerySet[Revision]:
         return _revisions(page=obj)

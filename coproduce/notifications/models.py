@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from coproduce.communities.models import Space
 from coproduce.governance.models import AuditEntry
+from coproduce.wiki.models import Page
 
 
 class Kind(models.TextChoices):
@@ -47,6 +48,14 @@ class Notification(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     entry = models.ForeignKey(AuditEntry, on_delete=models.CASCADE, related_name="+")
     space = models.ForeignKey(Space, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    page = models.ForeignKey(
+        Page,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The page it is about, if any: while a moderator hides it, the notification is hidden too.",
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -57,9 +66,12 @@ class Notification(models.Model):
     frequency = models.CharField(
         max_length=10,
         choices=Frequency.choices,
-        help_text="How the recipient wanted this kind when it was made.",
+        help_text="How the recipient wants this kind: set when made, changed while it waits for an e-mail.",
     )
     emailed_at = models.DateTimeField(null=True, blank=True)
+    email_attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="Times an immediate e-mail was tried; retries stop at a few."
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -96,7 +108,11 @@ class Preference(models.Model):
 
 
 class DigestRun(models.Model):
-    """One sending of the daily or weekly digest; the unique period stops two workers both sending it."""
+    """One sending of the daily or weekly digest; the unique period stops two workers both sending it.
+
+    A period is done only once `finished_at` is set: a run that failed or was stopped, or whose
+    worker died, is claimed again (a conditional update of `started_at`) once it is old enough.
+    """
 
     frequency = models.CharField(max_length=10, choices=Frequency.choices)
     period = models.CharField(max_length=20, help_text="2026-11-24 for a day, 2026-W48 for a week.")

@@ -35,7 +35,7 @@ from django.utils import timezone
 from coproduce.accounts.models import User
 from coproduce.communities.access import can_manage_space, can_read_space
 from coproduce.communities.models import Space
-from coproduce.governance import audit, moderation
+from coproduce.governance import audit, moderation, moderation_access, words
 from coproduce.governance.safety import check_submission
 from coproduce.lib.diff import change_size
 from coproduce.lib.markdown import Link, Rendered, render
@@ -99,7 +99,7 @@ def page_create(
         errors["parent"] = ["Choose a parent page in the same space."]
     _raise(errors)
     check_submission({"title": title, "body": body, "summary": summary})
-    screening = moderation.screen({"title": title, "body": body, "summary": summary})
+    screening = words.screen({"title": title, "body": body, "summary": summary})
     rendered = render(body, space_slug=space.slug)
     now = timezone.now()
     with transaction.atomic():
@@ -148,7 +148,7 @@ def page_save(
     _raise(errors)
     submitted = {"body": body, "summary": summary} | ({"title": new_title} if new_title is not None else {})
     check_submission(submitted)
-    screening = moderation.screen(submitted)
+    screening = words.screen(submitted)
     rendered = render(body, space_slug=space.slug)  # before taking the lock: the usual case needs no merge
     with transaction.atomic():
         locked = _lock(page)
@@ -313,12 +313,12 @@ def watch_set(*, user: User, watching: bool, page: Page | None = None, space: Sp
 
 
 def _require_editor(actor: User, space: Space) -> None:
-    moderation.refuse_if_suspended(actor)
+    moderation_access.refuse_if_suspended(actor)
     if not can_edit_space(actor, space):
         raise PermissionDenied(CANNOT_EDIT)
 
 
-def _flag_if_watched(page: Page, screening: moderation.Screening) -> None:
+def _flag_if_watched(page: Page, screening: words.Screening) -> None:
     """Pages are never held: a "hold" or "flag" watched word saves the page and flags it."""
     if screening.action is not None:
         moderation.flag_raise_automatic(page=page, phrases=screening.phrases)

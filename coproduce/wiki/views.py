@@ -115,16 +115,17 @@ def page(request: HttpRequest, space_slug: str, page_slug: str) -> HttpResponse:
     can_moderate = space_access.can_moderate_space(request.user, found.space)
     if found.hidden_at is not None and not can_moderate:
         return render(request, "wiki/page.html", {"space": found.space, "page": found, "hidden": True})
+    can_edit = access.can_edit_space(request.user, found.space)
     context = {
         "space": found.space,
         "page": found,
         "html": selectors.page_html(found),
         "children": found.children.all(),
         "attachments": attachments_of(found),
-        "can_edit": access.can_edit_space(request.user, found.space),
+        "can_edit": can_edit,
         "can_moderate": can_moderate,
         "watching": _watching(request, page=found),
-        **discussion_views.page_section(request, found),
+        **discussion_views.page_section(request, found, can_edit=can_edit, can_moderate=can_moderate),
     }
     return render(request, "wiki/page.html", context)
 

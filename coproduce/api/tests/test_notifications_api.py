@@ -7,16 +7,20 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from coproduce.accounts.models import User
 from coproduce.api.tests.test_api_basics import bearer, post_json
+from coproduce.communities.models import Space, SpaceMembership
 from coproduce.governance.models import AuditEntry
 from coproduce.notifications.models import DEFAULT_FREQUENCY, Kind, Notification, Preference
+from coproduce.notifications.tests.helpers import make_page
+from coproduce.wiki.models import Page
 
 pytestmark = pytest.mark.django_db
 
 
-def notify(user: User, text: str) -> Notification:
+def notify(user: User, text: str, *, space: Space | None = None, page: Page | None = None) -> Notification:
     entry = AuditEntry.objects.create(action="page.save", target_type="wiki.page", target_id=text)
     return Notification.objects.create(
         recipient=user,
@@ -24,6 +28,8 @@ def notify(user: User, text: str) -> Notification:
         entry=entry,
         text=text,
         url="/spaces/x/wiki/y/#comment-1",
+        space=space,
+        page=page,
         frequency="off",
     )
 
@@ -68,6 +74,28 @@ def test_someone_elses_notification_is_not_found(member: User, facilitator: User
     assert response.json()["error"]["code"] == "not_found"
     theirs.refresh_from_db()
     assert theirs.read_at is None
+
+
+def test_the_inbox_leaves_out_what_i_can_no_longer_read(
+    member: User, facilitator: User, private_space: Space, members_space: Space, anonymous: Client
+) -> None:
+    membership = SpaceMembership.objects.create(space=private_space, user=member)
+    secret = notify(member, "Rowan replied on “Budget cuts”", space=private_space)
+    page = make_page(members_space, facilitator, title="Rude page")
+    rude = notify(member, "Rowan replied on “Rude page”", space=members_space, page=page)
+    notify(member, "Fine")
+    headers = bearer(member)
+    assert anonymous.get("/api/v1/me/notifications", headers=headers).json()["count"] == 3
+
+    membership.delete()
+    Page.objects.filter(pk=page.pk).update(hidden_at=timezone.now())
+    body = anonymous.get("/api/v1/me/notifications", headers=headers).json()
+    assert [item["text"] for item in body["items"]] == ["Fine"]
+    assert body["count"] == 1
+    for hidden in (secret, rude):
+        response = anonymous.post(f"/api/v1/me/notifications/{hidden.pk}/read", headers=headers)
+        assert response.status_code == 404
+        assert "Budget" not in response.content.decode()
 
 
 def test_the_inbox_needs_a_caller(anonymous: Client) -> None:

@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -126,3 +127,19 @@ def test_a_malformed_log_level_is_reported_in_one_line() -> None:
     assert result.returncode == 2
     assert "COPRODUCE_LOG_LEVEL must be one of" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_rate_limit_error_passes_through_a_context_manager_intact() -> None:
+    from contextlib import contextmanager
+
+    from coproduce.lib.ratelimit import RateLimited
+
+    @contextmanager
+    def around() -> Iterator[None]:
+        yield
+
+    with pytest.raises(RateLimited) as raised, around():
+        raise RateLimited(retry_after=7)
+
+    assert raised.value.retry_after == 7
+    assert "7 seconds" in str(raised.value)

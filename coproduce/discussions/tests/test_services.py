@@ -279,7 +279,7 @@ def test_a_scheduled_discussion_closes_by_itself_when_due(
     assert thread.is_closed
     assert thread.closed_by is None
     assert thread.close_at is None
-    assert thread.outcome == "This discussion closed automatically on 13 May 2026."
+    assert thread.outcome == "This discussion closed on 13 May 2026."
     entry = audit_of("discussion.close")
     assert entry.actor is None
     assert entry.after["automatic"] is True

@@ -13,7 +13,7 @@ from coproduce.accounts.models import Role, User
 from coproduce.communities.models import Space
 from coproduce.discussions import services as discussions
 from coproduce.discussions.models import Comment
-from coproduce.governance import moderation
+from coproduce.governance import moderation, moderation_selectors, words
 from coproduce.governance.models import AuditEntry, Flag, Sanction, WatchedWord
 from coproduce.governance.tests.test_moderation_services import make_page, space_moderator
 from coproduce.wiki import services as wiki
@@ -191,9 +191,9 @@ def test_only_community_moderators_and_admins_keep_the_watched_words(
 def test_a_blocked_word_matches_whatever_the_case_or_hidden_characters(moderator: User, text: str) -> None:
     moderation.watched_word_add(actor=moderator, phrase="idiot", action="block")
     with pytest.raises(ValidationError) as caught:
-        moderation.screen({"body": text})
+        words.screen({"body": text})
     assert "body" in caught.value.message_dict
-    assert moderation.screen({"body": "idiotic ideas"}).action is None  # whole words only
+    assert words.screen({"body": "idiotic ideas"}).action is None  # whole words only
 
 
 def test_a_blocked_word_refuses_a_page(members_space: Space, member: User, moderator: User) -> None:
@@ -229,7 +229,7 @@ def test_a_hold_word_holds_a_comment_for_review(members_space: Space, member: Us
     page = make_page(members_space, moderator)
     comment = discussions.comment_create(page=page, actor=member, body="BUY now!")
     assert comment.state == "held"
-    assert list(moderation.held_comments(moderator)) == [comment]
+    assert list(moderation_selectors.held_comments(moderator)) == [comment]
 
 
 def test_a_flag_word_publishes_a_comment_and_flags_it(
@@ -241,5 +241,5 @@ def test_a_flag_word_publishes_a_comment_and_flags_it(
     assert comment.state == "visible"
     flag = Flag.objects.get()
     assert (flag.comment, flag.reporter, flag.reason) == (comment, None, "watched_word")
-    items = moderation.open_flags(moderator)
+    items = moderation_selectors.open_flags(moderator)
     assert [(item.comment, item.reporters) for item in items] == [(comment, ["Watched words"])]

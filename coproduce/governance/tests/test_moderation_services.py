@@ -10,7 +10,7 @@ from conftest import make_person
 from coproduce.accounts.models import Role, User
 from coproduce.communities.models import Space, SpaceMembership, SpaceRole
 from coproduce.discussions.models import Comment, Thread
-from coproduce.governance import moderation
+from coproduce.governance import moderation, moderation_access, moderation_selectors
 from coproduce.governance.models import AuditEntry, Flag
 from coproduce.governance.safety import UnsafeContent, check_submission
 from coproduce.lib.ratelimit import RateLimited
@@ -136,7 +136,7 @@ def test_a_suspended_member_cannot_flag(comment: Comment, member: User, moderato
 
 def test_flagging_the_same_thing_twice_keeps_one_flag(comment: Comment, member: User) -> None:
     first = moderation.flag_create(actor=member, comment=comment, reason=Flag.Reason.ABUSE)
-    assert moderation.open_flag_by(reporter=member, comment=comment) == first
+    assert moderation_selectors.open_flag_by(reporter=member, comment=comment) == first
     again = moderation.flag_create(actor=member, comment=comment, reason=Flag.Reason.SPAM)
     assert again == first
     assert Flag.objects.count() == 1
@@ -275,7 +275,7 @@ def test_a_space_moderator_moderates_their_own_space_only(
     moderation.comment_hide(comment=theirs, actor=sol, reason="Off topic")
     with pytest.raises(PermissionDenied):
         moderation.comment_hide(comment=elsewhere, actor=sol, reason="Off topic")
-    assert list(moderation.moderated_spaces(sol)) == [members_space]
+    assert list(moderation_access.moderated_spaces(sol)) == [members_space]
 
 
 # --- publishing held comments --------------------------------------------------------------

@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import threading
+from contextlib import AbstractContextManager
+from datetime import datetime, timedelta
 from io import StringIO
+from typing import Any
+from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
 from django.core.mail import EmailMultiAlternatives
+from django.core.mail.backends.locmem import EmailBackend
 from django.core.management import call_command
+from django.utils import timezone
 
-from coproduce.accounts.models import User
-from coproduce.communities.models import Space
+from conftest import make_person
+from coproduce.accounts.models import Role, User
+from coproduce.communities.models import Space, SpaceMembership
 from coproduce.governance.models import AuditEntry
+from coproduce.notifications import emails, services
 from coproduce.notifications.models import DigestRun, Frequency, Kind, Notification
-from coproduce.notifications.services import digest_send, digests_send_due
+from coproduce.notifications.services import DigestStopped, digest_send, digests_send_due
+from coproduce.notifications.tests.helpers import make_page
+from coproduce.wiki.models import Page
 
 pytestmark = pytest.mark.django_db
 
@@ -30,6 +40,7 @@ def pending(
     space: Space | None,
     frequency: str = Frequency.DAILY,
     at: datetime | None = None,
+    page: Page | None = None,
 ) -> Notification:
     entry = AuditEntry.objects.create(action="page.save", target_type="wiki.page", target_id="1")
     return Notification.objects.create(
@@ -37,6 +48,7 @@ def pending(
         kind=Kind.WATCHED,
         entry=entry,
         space=space,
+        page=page,
         text=text,
         url="/spaces/x/wiki/y/",
         frequency=frequency,
@@ -147,3 +159,137 @@ def test_the_digest_command_sends_one_now(member: User, members_space: Space) ->
     call_command("digest", "--weekly", stdout=out)
     assert out.getvalue().strip() == "Sent the weekly digest to 1 person."
     assert len(mail.outbox) == 1
+
+
+# --- read access at sending time --------------------------------------------------------------
+
+
+def test_a_digest_leaves_out_what_the_recipient_can_no_longer_read(
+    member: User, facilitator: User, private_space: Space, members_space: Space
+) -> None:
+    SpaceMembership.objects.create(space=private_space, user=member)
+    secret = pending(member, "Rowan edited “Budget cuts” in Steering group", space=private_space)
+    rude_page = make_page(members_space, facilitator, title="Rude page")
+    rude = pending(member, "Rowan edited “Rude page” in Masterclass", space=members_space, page=rude_page)
+    pending(member, "Rowan edited “Fine page” in Masterclass", space=members_space)
+    kept = pending(facilitator, "Meera edited “Budget cuts” in Steering group", space=private_space)
+    SpaceMembership.objects.filter(space=private_space, user=member).delete()  # she left the group
+    Page.objects.filter(pk=rude_page.pk).update(hidden_at=timezone.now())
+
+    assert digest_send(frequency=Frequency.DAILY, now=MONDAY_MORNING) == 2
+    mine, theirs = sorted(mail.outbox, key=lambda m: m.to[0])
+    assert mine.to == [member.email]
+    assert "Fine page" in mine.body
+    assert "Budget cuts" not in mine.body
+    assert "Steering group" not in mine.body
+    assert "Rude page" not in mine.body
+    assert "1 update" in mine.subject
+    assert "Budget cuts" in theirs.body  # the facilitator can still read it
+    for withdrawn in (secret, rude):
+        withdrawn.refresh_from_db()
+        assert withdrawn.frequency == Frequency.OFF  # never sent, never tried again
+        assert withdrawn.emailed_at is None
+    kept.refresh_from_db()
+    assert kept.emailed_at is not None
+    assert digest_send(frequency=Frequency.DAILY, now=MONDAY_MORNING) == 0
+
+
+def test_nobody_gets_an_empty_digest_when_all_they_had_became_unreadable(
+    member: User, private_space: Space
+) -> None:
+    SpaceMembership.objects.create(space=private_space, user=member)
+    pending(member, "Secret", space=private_space)
+    SpaceMembership.objects.filter(space=private_space, user=member).delete()
+    assert digest_send(frequency=Frequency.DAILY, now=MONDAY_MORNING) == 0
+    assert mail.outbox == []
+
+
+# --- stopping and failing --------------------------------------------------------------------------
+
+
+def three_recipients(space: Space) -> list[User]:
+    people = [make_person(f"reader{n}", Role.MEMBER) for n in range(3)]
+    for person in people:
+        pending(person, f"News for {person.username}", space=space)
+    return people
+
+
+def stopped_during_the_first_email(stop: threading.Event) -> AbstractContextManager[Any]:
+    """SIGTERM arrives (`stop` is set) while the first digest e-mail is being made."""
+    real = emails.digest_message
+
+    def then_stop(**kwargs: Any) -> EmailMultiAlternatives:
+        stop.set()
+        return real(**kwargs)
+
+    return mock.patch.object(emails, "digest_message", side_effect=then_stop)
+
+
+def test_a_digest_stops_between_recipients_when_the_worker_stops_and_gives_back_the_rest(
+    members_space: Space,
+) -> None:
+    three_recipients(members_space)
+    stop = threading.Event()
+    with stopped_during_the_first_email(stop), pytest.raises(DigestStopped) as stopped:
+        digest_send(frequency=Frequency.DAILY, now=MONDAY_MORNING, stop=stop)
+    assert stopped.value.sent == 1
+    assert len(mail.outbox) == 1
+    assert Notification.objects.filter(emailed_at__isnull=True).count() == 2  # released, not lost
+    assert digest_send(frequency=Frequency.DAILY, now=MONDAY_MORNING) == 2
+    assert sorted(m.to[0] for m in mail.outbox) == [f"reader{n}@example.nhs.uk" for n in range(3)]
+
+
+def test_a_digest_interrupted_at_once_releases_what_it_had_not_sent(members_space: Space) -> None:
+    three_recipients(members_space)
+    sends = 0
+
+    def second_interrupted(self: EmailBackend, messages: list[Any]) -> int:
+        nonlocal sends
+        sends += 1
+        if sends == 2:
+            raise KeyboardInterrupt  # a second Ctrl+C, or SystemExit from a second SIGTERM
+        mail.outbox.extend(messages)
+        return len(messages)
+
+    with (
+        mock.patch.object(EmailBackend, "send_messages", second_interrupted),
+        pytest.raises(KeyboardInterrupt),
+    ):
+        digest_send(frequency=Frequency.DAILY, now=MONDAY_MORNING)
+    assert len(mail.outbox) == 1
+    assert Notification.objects.filter(emailed_at__isnull=True).count() == 2
+
+
+def test_a_digest_run_that_failed_is_taken_over_once_it_is_old_enough(
+    member: User, members_space: Space
+) -> None:
+    pending(member, "News", space=members_space)
+    with (
+        mock.patch.object(services, "digest_send", side_effect=RuntimeError("database went away")),
+        pytest.raises(RuntimeError),
+    ):
+        digests_send_due(now=MONDAY_MORNING)
+    run = DigestRun.objects.get(frequency=Frequency.DAILY)
+    assert run.finished_at is None  # the period is not done
+    assert digests_send_due(now=MONDAY_MORNING + timedelta(minutes=10)) == {"weekly": 0}  # still claimed
+    assert mail.outbox == []
+    assert digests_send_due(now=MONDAY_MORNING + timedelta(minutes=31)) == {"daily": 1}
+    assert len(mail.outbox) == 1
+    run.refresh_from_db()
+    assert run.finished_at is not None
+    assert run.sent == 1
+    assert digests_send_due(now=MONDAY_MORNING + timedelta(hours=2)) == {}
+
+
+def test_a_digest_stopped_by_the_worker_is_finished_later_with_its_count(members_space: Space) -> None:
+    three_recipients(members_space)
+    stop = threading.Event()
+    with stopped_during_the_first_email(stop):
+        assert digests_send_due(now=MONDAY_MORNING, stop=stop) == {"daily": 1}
+    run = DigestRun.objects.get()  # the weekly one was not started
+    assert (run.finished_at, run.sent) == (None, 1)
+    assert digests_send_due(now=MONDAY_MORNING + timedelta(minutes=31)) == {"daily": 2, "weekly": 0}
+    run.refresh_from_db()
+    assert run.finished_at is not None
+    assert run.sent == 3
+    assert len(mail.outbox) == 3

@@ -14,7 +14,7 @@ from conftest import Committed, make_person
 from coproduce.accounts.models import Role, Sector, User
 from coproduce.communities.access import can_read_space
 from coproduce.communities.models import Application, Space, SpaceMembership
-from coproduce.communities.services import application_approve
+from coproduce.communities.services import application_approve, application_reject
 from coproduce.governance import audit
 from coproduce.notifications.fanout import fan_out, readers
 from coproduce.notifications.models import Frequency, Kind, Notification, Preference
@@ -130,6 +130,22 @@ def test_a_new_comment_through_the_discussions_service_notifies_the_person_repli
     assert len([m for m in mail.outbox if facilitator.email in m.to]) == 1
 
 
+def test_an_edit_that_adds_a_mention_tells_only_the_newly_mentioned(
+    members_space: Space, facilitator: User, member: User, moderator: User, committed: Committed
+) -> None:
+    from coproduce.discussions.services import comment_create, comment_edit
+
+    page = make_page(members_space, facilitator)
+    with committed():
+        comment = comment_create(page=page, actor=member, body="Ask @rowan about rotas.")
+    with committed():
+        comment_edit(comment=comment, actor=member, body="Ask @rowan and @mo about rotas.")
+
+    assert kinds_for(facilitator) == [Kind.MENTION]  # once, for the first mention only
+    assert kinds_for(moderator) == [Kind.MENTION]
+    assert kinds_for(member) == []
+
+
 # --- discussions, pages, applications, moderation ------------------------------------------
 
 
@@ -232,6 +248,86 @@ def test_an_approved_applicant_finds_it_in_the_inbox_and_is_emailed_only_once(
     assert notification.emailed_at is not None
     assert len(mail.outbox) == 1  # the decision e-mail from communities, not a second one
     assert "approved" in mail.outbox[0].subject
+
+
+def test_a_turned_down_applicant_with_an_account_finds_it_in_the_inbox_and_is_emailed_only_once(
+    admin: User, outsider: User, committed: Committed
+) -> None:
+    application = Application.objects.create(
+        name="Otto Outsider",
+        email=outsider.email,  # someone whose membership ended applies again
+        organisation="Example Ltd",
+        sector=Sector.PRIVATE_SECTOR,
+        reason="To come back.",
+    )
+    with committed():
+        application_reject(application=application, actor=admin, reason="We are full this year.")
+    notification = Notification.objects.get()
+    assert notification.recipient == outsider
+    assert notification.kind == Kind.APPLICATION
+    assert notification.text == "Your application to join was not approved: We are full this year."
+    assert notification.space is None
+    assert notification.emailed_at is not None  # in the inbox only
+    assert len(mail.outbox) == 1  # the decision e-mail from communities, not a second one
+    assert mail.outbox[0].to == [outsider.email]
+
+
+def test_a_turned_down_applicant_without_an_account_gets_no_notification(
+    admin: User, committed: Committed
+) -> None:
+    application = Application.objects.create(
+        name="Priya Patel",
+        email="priya@example.nhs.uk",
+        organisation="Example NHS Trust",
+        sector=Sector.NHS,
+        reason="To help.",
+    )
+    with committed():
+        application_reject(application=application, actor=admin, reason="Not this time.")
+    assert not Notification.objects.exists()
+    assert len(mail.outbox) == 1
+
+
+def test_notifications_remember_the_page_they_are_about(
+    members_space: Space, facilitator: User, member: User, moderator: User, committed: Committed
+) -> None:
+    page = make_page(members_space, facilitator)
+    Watch.objects.create(user=moderator, page=page)
+    first = make_comment(page, facilitator)
+    with committed():
+        record_comment(make_comment(page, member, parent=first))
+        page_save(page=page, actor=facilitator, body="New text.", base_revision=1)
+        audit.record(
+            actor=facilitator,
+            action="discussion.close",
+            target=first.thread,
+            space=members_space,
+            after={"outcome": "We agreed.", "page": page.pk, "automatic": False},
+        )
+    kinds = set(Notification.objects.values_list("kind", flat=True))
+    assert kinds == {Kind.REPLY, Kind.WATCHED, Kind.DISCUSSION_CLOSED}
+    assert set(Notification.objects.values_list("page_id", flat=True)) == {page.pk}
+
+
+def test_the_migration_fills_in_the_page_of_older_notifications(
+    members_space: Space, facilitator: User, member: User, committed: Committed
+) -> None:
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("coproduce.notifications.migrations.0002_page_email_attempts")
+    page = make_page(members_space, facilitator)
+    first = make_comment(page, facilitator)
+    Watch.objects.create(user=member, page=page)
+    with committed():
+        record_comment(make_comment(page, member, parent=first))
+        page_save(page=page, actor=facilitator, body="New text.", base_revision=1)
+        audit.record(actor=facilitator, action="member.warn", target=member, after={"reason": "Be kind."})
+    Notification.objects.update(page=None)
+    migration.fill_pages(apps, None)
+    pages = dict(Notification.objects.values_list("kind", "page_id"))
+    assert pages == {Kind.REPLY: page.pk, Kind.WATCHED: page.pk, Kind.MODERATION: None}
 
 
 def test_a_warned_or_suspended_member_is_told_why(

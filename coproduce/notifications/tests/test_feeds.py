@@ -61,12 +61,35 @@ def test_a_public_space_feed_lists_its_revisions_newest_first_as_valid_atom(
         "Workforce (revision 2)",
         "Workforce (revision 1)",
     ]
-    assert found[1]["href"] == "http://testserver/spaces/open-notes/wiki/workforce/diff/?from=1&to=2"
-    assert found[2]["href"] == "http://testserver/spaces/open-notes/wiki/workforce/revisions/1/"
+    assert found[1]["href"] == "http://127.0.0.1:8000/spaces/open-notes/wiki/workforce/diff/?from=1&to=2"
+    assert found[2]["href"] == "http://127.0.0.1:8000/spaces/open-notes/wiki/workforce/revisions/1/"
     assert found[1]["author"] == "Rowan Facilitator"
     assert found[1]["summary"] == "Added &lt;b&gt;a line&lt;/b&gt;, by Rowan Facilitator"  # text, not markup
     assert all(e["id"] and e["updated"] for e in found)
     assert len({e["id"] for e in found}) == 3
+
+
+def test_feed_ids_and_links_come_from_the_site_url_whatever_host_was_asked_for(
+    public_space: Space, facilitator: User, anonymous: Client, settings: pytest.FixtureRequest
+) -> None:
+    settings.ALLOWED_HOSTS = ["*"]  # type: ignore[attr-defined]
+    settings.SITE_URL = "https://coproduce.example.org"  # type: ignore[attr-defined]
+    make_page(public_space, facilitator, title="Workforce")
+    feeds = [
+        anonymous.get(path, headers={"host": host})
+        for host in ("coproduce.example.org", "mirror.example.net")
+        for path in ("/spaces/open-notes/feed/", "/spaces/open-notes/wiki/workforce/feed/")
+    ]
+    assert feeds[0].content == feeds[2].content
+    assert feeds[1].content == feeds[3].content
+    for response in feeds:
+        root = parse(response)
+        addresses = [root.findtext(f"{ATOM}id", "")]
+        addresses += [link.get("href", "") for link in root.iter(f"{ATOM}link")]
+        addresses += [entry["id"] for entry in entries(root)] + [entry["href"] for entry in entries(root)]
+        assert len(addresses) >= 5
+        assert all(address.startswith("https://coproduce.example.org/spaces/") for address in addresses)
+        assert b"mirror" not in response.content
 
 
 def test_a_page_feed_lists_only_that_page(public_space: Space, facilitator: User, anonymous: Client) -> None:

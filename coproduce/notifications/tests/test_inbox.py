@@ -9,22 +9,35 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from conftest import client_for
 from coproduce.accounts.models import User
-from coproduce.communities.models import Space
+from coproduce.communities.models import Space, SpaceMembership
 from coproduce.governance.models import AuditEntry
 from coproduce.notifications.models import DEFAULT_FREQUENCY, Frequency, Kind, Notification, Preference
+from coproduce.notifications.selectors import unread_count
+from coproduce.notifications.tests.helpers import make_page
+from coproduce.wiki.models import Page
 
 pytestmark = pytest.mark.django_db
 
 type MaxQueries = Callable[..., AbstractContextManager[Any]]
 
 
-def notify(user: User, text: str, *, url: str = "/spaces/", space: Space | None = None) -> Notification:
+def notify(
+    user: User, text: str, *, url: str = "/spaces/", space: Space | None = None, page: Page | None = None
+) -> Notification:
     entry = AuditEntry.objects.create(action="page.save", target_type="wiki.page", target_id=text)
     return Notification.objects.create(
-        recipient=user, kind=Kind.WATCHED, entry=entry, text=text, url=url, space=space, frequency="daily"
+        recipient=user,
+        kind=Kind.WATCHED,
+        entry=entry,
+        text=text,
+        url=url,
+        space=space,
+        page=page,
+        frequency="daily",
     )
 
 
@@ -92,10 +105,14 @@ def test_mark_all_as_read_reads_only_mine(member: User, facilitator: User) -> No
 
 
 def test_the_header_shows_the_unread_count_with_one_small_query(
-    member: User, django_assert_max_num_queries: MaxQueries
+    member: User, facilitator: User, private_space: Space, django_assert_max_num_queries: MaxQueries
 ) -> None:
     for n in range(3):
         notify(member, f"News {n}")
+    notify(member, "Steering group news", space=private_space)  # a space she cannot read
+    hidden = make_page(private_space, facilitator, title="Hidden")
+    Page.objects.filter(pk=hidden.pk).update(hidden_at=timezone.now())
+    notify(member, "Hidden page news", page=hidden)
     client = client_for(member)
     client.get("/")  # warm up: session, site caches
     with django_assert_max_num_queries(4) as captured:  # session, user, the spaces, the unread count
@@ -104,6 +121,61 @@ def test_the_header_shows_the_unread_count_with_one_small_query(
     assert len(counts) == 1
     assert "COUNT" in counts[0].upper()
     assert re.search(r"Inbox \(3<span class=\"nhsuk-u-visually-hidden\"> unread notifications</span>\)", page)
+
+
+def test_notifications_from_a_space_i_can_no_longer_read_leave_my_inbox_until_i_can_again(
+    member: User, facilitator: User, private_space: Space
+) -> None:
+    membership = SpaceMembership.objects.create(space=private_space, user=member)
+    page = make_page(private_space, facilitator, title="Budget cuts")
+    secret = notify(member, "Rowan edited “Budget cuts” in Steering group", space=private_space, page=page)
+    notify(member, "Welcome")
+    client = client_for(member)
+    assert "Budget cuts" in client.get("/notifications/").content.decode()
+    assert unread_count(member) == 2
+
+    membership.delete()
+    inbox = client.get("/notifications/").content.decode()
+    assert "Budget cuts" not in inbox
+    assert "Steering group" not in inbox
+    assert "Welcome" in inbox
+    assert unread_count(member) == 1
+    assert client.post(f"/notifications/{secret.pk}/read/").status_code == 404
+    client.post("/notifications/read-all/")
+    secret.refresh_from_db()
+    assert secret.read_at is None  # not even counted as read: she never saw it
+
+    SpaceMembership.objects.create(space=private_space, user=member)
+    assert "Budget cuts" in client.get("/notifications/").content.decode()
+    assert unread_count(member) == 1
+
+
+def test_notifications_about_a_page_a_moderator_hid_are_not_shown(
+    member: User, facilitator: User, members_space: Space
+) -> None:
+    page = make_page(members_space, facilitator, title="Rude page")
+    about = notify(member, "Rowan edited “Rude page” in Masterclass", space=members_space, page=page)
+    notify(member, "Rowan edited “Fine page” in Masterclass", space=members_space)
+    Page.objects.filter(pk=page.pk).update(hidden_at=timezone.now())
+    client = client_for(member)
+    inbox = client.get("/notifications/").content.decode()
+    assert "Rude page" not in inbox
+    assert "Fine page" in inbox
+    assert unread_count(member) == 1
+    assert client.post(f"/notifications/{about.pk}/read/").status_code == 404
+
+
+def test_someone_whose_community_membership_ended_sees_only_what_is_not_tied_to_a_space(
+    outsider: User, members_space: Space, public_space: Space
+) -> None:
+    notify(outsider, "Members-only news", space=members_space)
+    notify(outsider, "Public news", space=public_space)
+    notify(outsider, "Your application to join was not approved.")
+    inbox = client_for(outsider).get("/notifications/").content.decode()
+    assert "Members-only news" not in inbox
+    assert "Public news" in inbox
+    assert "not approved" in inbox
+    assert unread_count(outsider) == 2
 
 
 def test_visitors_get_no_inbox_link_and_no_notification_query(
