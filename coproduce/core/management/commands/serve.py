@@ -14,12 +14,12 @@ import time
 from types import FrameType
 from typing import Any
 
-import uvicorn
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
 from coproduce.core.demo import DemoNotEmpty, demo_password, load_demo
+from coproduce.core.server import Config, run_uvicorn
 
 
 def _exit_on_signal(signum: int, frame: FrameType | None) -> None:
@@ -68,14 +68,16 @@ class Command(BaseCommand):
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "coproduce.settings")
         worker = self._start_worker() if with_worker else None
         try:
-            uvicorn.run(
-                "coproduce.asgi:application",
-                host=host,
-                port=port,
-                workers=workers,
-                lifespan="off",
-                log_level="info" if settings.DEBUG else "warning",
-                proxy_headers=True,
+            run_uvicorn(
+                Config(
+                    "coproduce.asgi:application",
+                    host=host,
+                    port=port,
+                    workers=workers,
+                    lifespan="off",
+                    log_level="info" if settings.DEBUG else "warning",
+                    proxy_headers=True,
+                )
             )
         finally:
             if worker is not None:
