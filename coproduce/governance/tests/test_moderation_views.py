@@ -11,6 +11,7 @@ from conftest import Committed, client_for
 from coproduce.accounts.models import User
 from coproduce.communities.models import Space
 from coproduce.discussions.models import Comment
+from coproduce.discussions.services import comment_delete
 from coproduce.governance import moderation
 from coproduce.governance.models import AuditEntry, Flag, Sanction, WatchedWord
 from coproduce.governance.tests.test_moderation_services import make_comment, make_page, space_moderator
@@ -161,6 +162,18 @@ def test_a_moderator_dismisses_from_the_queue(comment: Comment, member: User, mo
     assert "Dismissed 1 flag." in html_of(response)
     assert Flag.objects.get().status == "dismissed"
     assert "Nothing is flagged." in html_of(response)
+
+
+def test_the_queue_offers_no_hide_for_a_flagged_comment_its_author_deleted(
+    comment: Comment, member: User, facilitator: User, moderator: User
+) -> None:
+    moderation.flag_create(actor=member, comment=comment, reason="spam")
+    comment_delete(comment=comment, actor=facilitator)
+
+    html = html_of(client_for(moderator).get("/governance/moderation/"))
+
+    assert f"/governance/comments/{comment.pk}/hide/" not in html
+    assert "Deleted by its author." in html
 
 
 # --- hiding, restoring, publishing ---------------------------------------------------------
