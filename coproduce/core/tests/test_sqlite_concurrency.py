@@ -21,6 +21,9 @@ def file_database(tmp_path: Path) -> Iterator[str]:
     """A second database alias: a SQLite file opened with the site's own options."""
     path = tmp_path / "concurrent.sqlite3"
     setup = sqlite3.connect(path)
+    # As on the site, where `migrate` opens the database alone first: the switch to WAL is made
+    # before anyone else connects (eight connections racing to make it can fail under load).
+    setup.execute("PRAGMA journal_mode=WAL")
     setup.execute("CREATE TABLE counter (id INTEGER PRIMARY KEY, value INTEGER)")
     setup.execute("INSERT INTO counter VALUES (1, 0)")
     setup.commit()
