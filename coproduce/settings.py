@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "coproduce.search",
     "coproduce.discussions",
     "coproduce.notifications",
+    "coproduce.reports",
     "coproduce.api",
 ]
 
@@ -223,6 +224,9 @@ ATTACHMENT_MAX_BYTES = env_int("COPRODUCE_ATTACHMENT_MAX_BYTES", 20 * 1024 * 102
 COMMENT_MAX_CHARS = env_int("COPRODUCE_COMMENT_MAX_CHARS", 10_000, minimum=100)
 COMMENT_EDIT_MINUTES = env_int("COPRODUCE_COMMENT_EDIT_MINUTES", 30, minimum=0)
 FLAGS_PER_HOUR = env_int("COPRODUCE_FLAGS_PER_HOUR", 10, minimum=1)
+PAPER_RENDERS_PER_HOUR = env_int("COPRODUCE_PAPER_RENDERS_PER_HOUR", 10, minimum=1)  # per facilitator
+RENDER_LEASE_SECONDS = env_int("COPRODUCE_RENDER_LEASE_SECONDS", 600, minimum=10)  # a render's claim
+RENDER_ATTEMPTS = env_int("COPRODUCE_RENDER_ATTEMPTS", 3, minimum=1)  # before an edition shows failed
 
 # --- Notifications --------------------------------------------------------
 DIGEST_HOUR = int(env_choice("COPRODUCE_DIGEST_HOUR", "7", [str(h) for h in range(24)]))  # local hour

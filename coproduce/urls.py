@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("coproduce.discussions.urls")),
     path("", include("coproduce.notifications.urls")),
     path("", include("coproduce.wiki.urls")),
+    path("", include("coproduce.reports.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
 ]

@@ -60,11 +60,18 @@ sed 's|//# sourceMappingURL=.*$||' node_modules/htmx.org/dist/htmx.min.js > buil
 
 COPRODUCE_DEBUG=1 .venv/bin/coproduce collectstatic --noinput --verbosity 0
 
-if [ "${1:-}" = "--browser" ] && [ ! -x /usr/bin/chromium ]; then
+# WeasyPrint (briefing-paper PDFs) needs Pango; the tests also read PDFs with poppler's pdftotext.
+packages=""
+ldconfig -p 2>/dev/null | grep -q 'libpango-1.0.so' || packages="$packages libpango-1.0-0 libpangoft2-1.0-0"
+if [ "${1:-}" = "--browser" ]; then
+  [ -x /usr/bin/chromium ] || packages="$packages chromium"
+  command -v pdftotext >/dev/null 2>&1 || packages="$packages poppler-utils"
+fi
+if [ -n "$packages" ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+    apt-get update -qq && apt-get install -y -qq $packages >/dev/null
   else
-    echo "The browser tests need Debian's chromium: run 'sudo apt-get install chromium'." >&2
+    echo "Coproduce needs Debian's$packages: run 'sudo apt-get install$packages'." >&2
     exit 1
   fi
 fi

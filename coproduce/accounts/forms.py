@@ -5,7 +5,7 @@ from typing import Any
 from allauth.account import forms as allauth_forms
 from django import forms
 
-from coproduce.accounts.models import Sector
+from coproduce.accounts.models import CreditChoice, Sector
 from coproduce.accounts.services import TOKEN_NAME_MAX
 
 
@@ -67,6 +67,23 @@ class ProfileForm(forms.Form):
         required=False,
         help_text="For example, a GMC, NMC or HCPC number.",
     )
+    credit_as = forms.ChoiceField(
+        label="How briefing papers credit you",
+        choices=CreditChoice.choices,
+        required=False,  # left out: the choice stays as it was
+        widget=forms.RadioSelect,
+        help_text=(
+            "Papers name only people who contributed to them. If you are not named, you are counted "
+            "among the others (“and 4 others”). You can choose differently for one paper on its page."
+        ),
+        error_messages={"invalid_choice": "Choose how briefing papers credit you from the list."},
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean() or {}
+        if not cleaned.get("credit_as"):
+            cleaned.pop("credit_as", None)  # not sent: keep the choice already saved
+        return cleaned
 
 
 class TokenForm(forms.Form):

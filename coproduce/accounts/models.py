@@ -28,6 +28,15 @@ class Role(models.TextChoices):
     ADMIN = "admin", "Admin"
 
 
+class CreditChoice(models.TextChoices):
+    """How someone is named where their contributions are credited (briefing papers)."""
+
+    FULL = "full", "Full name and organisation"
+    NAME = "name", "Name only"
+    INITIALS = "initials", "Initials"
+    ANONYMOUS = "anonymous", "Not named (counted as one of the others)"
+
+
 class User(AbstractUser):
     """An account and its profile: who someone is in the community."""
 
@@ -40,6 +49,13 @@ class User(AbstractUser):
         max_length=100,
         blank=True,
         help_text="Optional, for example a GMC, NMC or HCPC number.",
+    )
+    credit_as = models.CharField(
+        "credit me as",
+        max_length=20,
+        choices=CreditChoice.choices,
+        default=CreditChoice.FULL,
+        help_text="How briefing papers name you. You can choose differently for one paper.",
     )
     suspended_until = models.DateTimeField(
         null=True, blank=True, help_text="Set by a moderator: until then they can read but not post."

@@ -8,12 +8,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from coproduce.accounts.models import ApiToken, Sector, User, hash_token
+from coproduce.accounts.models import ApiToken, CreditChoice, Sector, User, hash_token
 from coproduce.governance import audit
 from coproduce.governance.safety import check_submission
 
 # The profile fields a person may change about themselves. Role, staff status and username are not here.
-PROFILE_FIELDS = ("name", "organisation", "sector", "job_role", "professional_registration")
+PROFILE_FIELDS = ("name", "organisation", "sector", "job_role", "professional_registration", "credit_as")
 PROFILE_TEXT_FIELDS = ("name", "organisation", "job_role", "professional_registration")
 TOKEN_NAME_MAX = 100
 
@@ -30,6 +30,8 @@ def profile_update(*, user: User, actor: User, **fields: str) -> User:
     cleaned = {name: str(value).strip() for name, value in fields.items()}
     if "sector" in cleaned and cleaned["sector"] not in {"", *Sector.values}:
         raise ValidationError({"sector": "Choose a sector from the list."})
+    if "credit_as" in cleaned and cleaned["credit_as"] not in CreditChoice.values:
+        raise ValidationError({"credit_as": "Choose how briefing papers credit you from the list."})
     check_submission({name: value for name, value in cleaned.items() if name in PROFILE_TEXT_FIELDS})
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from coproduce.api import applications, comments, flags, me, notifications, pages, safety, search, spaces
+from coproduce.api import (
+    applications,
+    comments,
+    flags,
+    me,
+    notifications,
+    pages,
+    papers,
+    safety,
+    search,
+    spaces,
+)
 from coproduce.api.auth import Caller
 from coproduce.api.errors import install_error_handlers
 
@@ -27,3 +38,4 @@ api.add_router("/spaces", comments.router)
 api.add_router("/flags", flags.router)
 api.add_router("/safety", safety.router)
 api.add_router("/search", search.router)
+api.add_router("/papers", papers.router)

@@ -14,7 +14,7 @@ from django.db import transaction
 from coproduce.accounts.models import Role, Sector, User
 from coproduce.communities import services
 from coproduce.communities.models import AllowedDomain, SpaceRole, Visibility
-from coproduce.core import demo_discussions, demo_wiki
+from coproduce.core import demo_discussions, demo_paper, demo_wiki
 from coproduce.governance import audit
 from coproduce.lib.env import env_str
 
@@ -128,6 +128,7 @@ def load_demo(*, password: str) -> None:
         services.space_member_add(space=masterclass, user=people[username], role=role, actor=robin)
     demo_wiki.load_pages(space=masterclass, people=people)
     demo_discussions.load_discussions(space=masterclass, people=people)
+    demo_paper.load_paper(space=masterclass, people=people)
 
     services.application_submit(
         name="Chris Taylor",

@@ -39,11 +39,13 @@ def run_periodic_jobs(stop: threading.Event | None = None) -> None:
     """
     from coproduce.discussions.services import threads_close_due
     from coproduce.notifications.services import digests_send_due, notifications_resend_due
+    from coproduce.reports.services import editions_reclaim_stale
 
     jobs = (
         ("threads_close_due", lambda: threads_close_due(now=timezone.now())),
         ("digests_send_due", lambda: digests_send_due(now=timezone.now(), stop=stop)),
         ("notifications_resend_due", lambda: notifications_resend_due(now=timezone.now(), stop=stop)),
+        ("editions_reclaim_stale", lambda: editions_reclaim_stale(now=timezone.now())),
     )
     for name, job in jobs:
         if stop is not None and stop.is_set():
