@@ -225,7 +225,8 @@ def source_place(
     revision: int | None = None,
     position: int | None = None,
 ) -> Source:
-    """Put a contribution in a section (or back among the unsorted), mark it used or not used."""
+    """Put a contribution in a section (or back among the unsorted), mark it used, not used or not
+    decided (`used=None`). A card moved into a section without a judgement counts as used."""
     space = paper.space
     _require_editor(actor, space)
     if section is not None and section.paper_id != paper.pk:
@@ -237,7 +238,9 @@ def source_place(
         raise ValidationError({"key": ["This contribution is not there any more, or you cannot see it."]})
     with transaction.atomic():
         Paper.objects.select_for_update().filter(pk=paper.pk).first()
-        source = _place(paper, card, section=section, used=used, position=position, actor=actor)
+        source = _place(
+            paper, card, section=section, used=used, position=position, actor=actor, exact_used=True
+        )
         audit.record(
             actor=actor,
             action="paper.source_place",
@@ -679,7 +682,10 @@ def _place(
     position: int | None,
     actor: User,
     renumber: bool = True,
+    exact_used: bool = False,
 ) -> Source:
+    """Place `card`; `used=None` leaves the judgement as it was, or with `exact_used` clears it
+    (except that a card moved into a section without one counts as used)."""
     source = Source.objects.filter(paper=paper, key=card.key).first()
     if source is None:
         label = (Source.objects.filter(paper=paper).aggregate(n=Max("label"))["n"] or 0) + 1
@@ -705,8 +711,10 @@ def _place(
                 new = order if order < source.position else order + 1
                 if other.position != new:
                     Source.objects.filter(pk=other.pk).update(position=new)
+    if used is None and moving and section is not None:
+        used = True
     source.section = section
-    if used is not None:
+    if used is not None or exact_used:
         source.used = used
     _refresh(source, card)
     source.save()

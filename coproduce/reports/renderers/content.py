@@ -152,7 +152,7 @@ def _source_entry(source: FrozenSource) -> str:
         details.append(escape(source.contributed_at[:10]))
     text = f"<strong>S{source.label}</strong> {escape(source.title)} ({', '.join(details)})."
     if source.excerpt:
-        text += f" <q>{escape(source.excerpt)}</q>"
+        text += f" \N{LEFT DOUBLE QUOTATION MARK}{escape(source.excerpt)}\N{RIGHT DOUBLE QUOTATION MARK}"
     if safe_url(source.url):
         text += f" {link(source.url)}"
     return text

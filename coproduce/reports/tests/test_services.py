@@ -137,6 +137,23 @@ def test_source_place_moves_a_card_and_marks_it_not_used(
     assert AuditEntry.objects.filter(action="paper.source_place").exists()
 
 
+def test_not_decided_on_the_board_clears_a_judgement_and_a_card_moved_into_a_section_counts_as_used(
+    members_space: Space, facilitator: User, member: User
+) -> None:
+    scene = make_scene(members_space, facilitator, member)
+    sections = list(scene.paper.sections.all())
+    key = f"comment:{scene.comment.pk}"
+
+    undecided = services.source_place(
+        actor=facilitator, paper=scene.paper, key=key, section=sections[0], used=None
+    )
+    moved = services.source_place(
+        actor=facilitator, paper=scene.paper, key=key, section=sections[1], used=None
+    )
+
+    assert (undecided.used, moved.section_id, moved.used) == (None, sections[1].pk, True)
+
+
 def test_source_place_refuses_an_unknown_key(members_space: Space, facilitator: User) -> None:
     paper = services.paper_create(actor=facilitator, space=members_space, title="P")
 
