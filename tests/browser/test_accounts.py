@@ -59,10 +59,10 @@ def test_a_refused_profile_keeps_what_was_typed_and_explains_why(
 ) -> None:
     log_in_with_the_form(page, member)
     page.goto("/accounts/profile/")
-    page.get_by_label("Organisation").fill("Ward 999 000 0018")
+    page.get_by_label("Organisation (optional)").fill("Ward 999 000 0018")
     page.get_by_role("button", name="Save profile").click()
     expect(page.locator(".nhsuk-error-summary")).to_contain_text("NHS number")
-    expect(page.get_by_label("Organisation")).to_have_value("Ward 999 000 0018")
+    expect(page.get_by_label("Organisation (optional)")).to_have_value("Ward 999 000 0018")
     axe_check(page)
     member.refresh_from_db()
     assert member.organisation == "Example NHS Trust"
