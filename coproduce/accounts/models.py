@@ -60,6 +60,14 @@ class User(AbstractUser):
     suspended_until = models.DateTimeField(
         null=True, blank=True, help_text="Set by a moderator: until then they can read but not post."
     )
+    conduct_version = models.PositiveIntegerField(
+        default=0, help_text="The version of the code of conduct this member last accepted (0: none)."
+    )
+    failed_logins = models.PositiveIntegerField(default=0, help_text="Failed log-ins since the last success.")
+    locked_until = models.DateTimeField(null=True, blank=True, help_text="Log-in refused until then.")
+    erased_at = models.DateTimeField(
+        null=True, blank=True, help_text="When an admin erased this member; the account is pseudonymised."
+    )
 
     REQUIRED_FIELDS: ClassVar[list[str]] = ["email"]
 

@@ -133,6 +133,19 @@ class Space(models.Model):
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="SpaceMembership", related_name="spaces"
     )
+    guard_policy = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="This space's choices for the patient-data guard: finding kind → block or warn.",
+    )
+    keep_closed_discussions_days = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Delete discussions this many days after they close; empty keeps them.",
+    )
+    keep_drafts_days = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Delete drafts untouched for this many days; empty keeps them."
+    )
 
     class Meta:
         ordering = ["name"]
@@ -155,3 +168,21 @@ class SpaceMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.space} as {self.role}"
+
+
+class CodeOfConduct(models.Model):
+    """One version of the community's code of conduct. Members accept the latest before contributing."""
+
+    version = models.PositiveIntegerField(unique=True)
+    text = models.TextField(max_length=50_000, help_text="Markdown.")
+    summary_of_changes = models.TextField(blank=True, max_length=2000)
+    published_at = models.DateTimeField(default=timezone.now)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-version"]
+
+    def __str__(self) -> str:
+        return f"Code of conduct, version {self.version}"
