@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.core.cache import cache
 from django.test import Client
 
@@ -16,6 +17,18 @@ from coproduce.accounts.models import Role, Sector, User
 from coproduce.communities.models import Space, SpaceMembership, SpaceRole, Visibility
 
 PASSWORD = "a-long-test-passphrase-42"
+
+
+class QuickArgon2PasswordHasher(Argon2PasswordHasher):
+    """Argon2 as in production, with the cheapest parameters: tests create many accounts.
+
+    The production parameters cost about 0.2 s of CPU per hash, which was most of the suite's time.
+    Hashes still start with "argon2" and carry their parameters, so they verify the same way.
+    """
+
+    time_cost = 1
+    memory_cost = 8
+    parallelism = 1
 
 
 def make_person(
@@ -44,6 +57,10 @@ def _isolated(settings: pytest.FixtureRequest, tmp_path: Path) -> Iterator[None]
     settings.HTTPS = False  # type: ignore[attr-defined]
     settings.SECURE_SSL_REDIRECT = False  # type: ignore[attr-defined]
     settings.MEDIA_ROOT = tmp_path / "media"  # type: ignore[attr-defined]
+    settings.PASSWORD_HASHERS = [  # type: ignore[attr-defined]
+        "conftest.QuickArgon2PasswordHasher",
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    ]
     cache.clear()
     yield
     cache.clear()
