@@ -6,12 +6,13 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
+from coproduce.accounts.models import User
 from coproduce.communities.access import Viewer, can_read_space
 from coproduce.communities.models import Space
 from coproduce.reports import sources as source_kinds
 from coproduce.reports.access import can_edit_papers
 from coproduce.reports.frozen import FrozenEdition
-from coproduce.reports.models import Edition, Paper, Section, Source
+from coproduce.reports.models import Edition, Paper, PaperCredit, Section, Source
 from coproduce.reports.snapshot import build_snapshot
 
 
@@ -87,6 +88,23 @@ def papers_in_space(*, space: Space, viewer: Viewer) -> list[Paper]:
     if not can_read_space(viewer, space):
         return []
     return list(papers.filter(editions__status=Edition.Status.READY).distinct())
+
+
+def latest_ready_editions(*, paper_ids: set[int]) -> dict[int, Edition]:
+    """Each paper's latest edition that readers can open, by paper id."""
+    latest: dict[int, Edition] = {}
+    editions = Edition.objects.filter(paper_id__in=paper_ids, status=Edition.Status.READY).order_by("number")
+    for edition in editions.only("pk", "paper_id", "number", "published_at", "version"):
+        latest[edition.paper_id] = edition
+    return latest
+
+
+def credit_override(*, paper: Paper, user: User) -> str | None:
+    """How this member chose to be named in this paper, or None to follow their profile."""
+    found: str | None = (
+        PaperCredit.objects.filter(paper=paper, user=user).values_list("credit_as", flat=True).first()
+    )
+    return found
 
 
 def paper_preview(*, paper: Paper) -> FrozenEdition:

@@ -414,6 +414,35 @@ def editions_reclaim_stale(*, now: datetime) -> int:
     return count
 
 
+def edition_rebuild_missing(*, edition: Edition) -> bool:
+    """A ready edition's file is gone from storage: render the edition again from its snapshot.
+
+    Nobody acts: a reader asking for the file notices. Only the first notice re-renders (conditional
+    update from ready); the edition shows "rendering" meanwhile and nothing half-written is served.
+    """
+    with transaction.atomic():
+        changed = Edition.objects.filter(pk=edition.pk, status=Status.READY).update(
+            status=Status.PENDING,
+            stage="",
+            progress=0,
+            error="",
+            attempts=0,
+            claimed_until=None,
+            claimed_by="",
+        )
+        if not changed:
+            return False
+        audit.record(
+            actor=None,
+            action="edition.rebuild",
+            target=edition,
+            space=edition.paper.space,
+            after={"edition": edition.number, "reason": "files missing from storage"},
+        )
+        _enqueue(edition.pk)
+    return True
+
+
 def editions_forget_person(*, user_id: int) -> int:
     """A person asked to be erased: their credit in every edition becomes "a contributor"."""
     changed = 0

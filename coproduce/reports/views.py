@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import logging
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -40,8 +41,10 @@ from coproduce.reports.forms import (
     SectionWriteForm,
     used_choice,
 )
-from coproduce.reports.models import Edition, Paper, PaperCredit, Section
+from coproduce.reports.models import Edition, Paper, Section
 from coproduce.reports.sources import Card
+
+logger = logging.getLogger(__name__)
 
 FORMATS = {
     "html": ("html_file", "text/html; charset=utf-8"),
@@ -145,18 +148,10 @@ def _list_page(
     space = space_access.get_space_for_user(request.user, space_slug)
     can_edit = access.can_edit_papers(request.user, space)
     papers = selectors.papers_in_space(space=space, viewer=request.user)
-    ready = _latest_ready({paper.pk for paper in papers})
+    ready = selectors.latest_ready_editions(paper_ids={paper.pk for paper in papers})
     rows = [{"paper": paper, "edition": ready.get(paper.pk)} for paper in papers]
     context = {"space": space, "rows": rows, "can_edit": can_edit, "form": form}
     return render(request, "reports/list.html", context, status=status)
-
-
-def _latest_ready(paper_ids: set[int]) -> dict[int, Edition]:
-    latest: dict[int, Edition] = {}
-    editions = Edition.objects.filter(paper_id__in=paper_ids, status=Edition.Status.READY).order_by("number")
-    for edition in editions.only("pk", "paper_id", "number", "published_at", "version"):
-        latest[edition.paper_id] = edition
-    return latest
 
 
 def create(request: HttpRequest, space_slug: str) -> HttpResponse:
@@ -524,13 +519,31 @@ def edition_file(
     if found.status != Edition.Status.READY or not stored:
         raise Http404("This edition is not ready.")
     filename = f"{slugify(found.paper.title)[:80] or 'paper'}-edition-{found.number}.{fmt}"
+    try:
+        handle = stored.open("rb")
+    except FileNotFoundError:
+        return _file_missing(request, found)
     if fmt == "html":
-        with stored.open("rb") as handle:
+        with handle:
             document = handle.read()
         response = HttpResponse(document, content_type=content_type)
         response["Content-Disposition"] = f'inline; filename="{filename}"'
         return _with_inline_styles(response, document)
-    return FileResponse(stored.open("rb"), as_attachment=True, filename=filename, content_type=content_type)
+    return FileResponse(handle, as_attachment=True, filename=filename, content_type=content_type)
+
+
+def _file_missing(request: HttpRequest, edition: Edition) -> HttpResponse:
+    """The file went missing from storage (a lost disk, a bad restore): rebuild it, ask to come back."""
+    logger.error("Edition %s of paper %s: a file is missing from storage", edition.number, edition.paper_id)
+    services.edition_rebuild_missing(edition=edition)
+    response = render(
+        request,
+        "reports/edition_missing.html",
+        {"edition": edition, "paper": edition.paper, "space": edition.paper.space},
+        status=503,
+    )
+    response["Retry-After"] = "60"
+    return response
 
 
 # --- credit ----------------------------------------------------------------------------------------
@@ -540,7 +553,7 @@ def credit(request: HttpRequest, space_slug: str, pk: int) -> HttpResponse:
     """A member chooses how this paper names them, or to follow their profile."""
     found = access.get_paper_for_member(request.user, pk, space_slug)
     user = signed_in(request)
-    override = PaperCredit.objects.filter(paper=found, user=user).values_list("credit_as", flat=True).first()
+    override = selectors.credit_override(paper=found, user=user)
     form = CreditForm(
         posted(request), profile_choice=user.credit_as, initial={"credit_as": override or "profile"}
     )

@@ -128,6 +128,29 @@ def test_a_reader_sees_a_ready_edition_and_downloads_its_files(
     assert client.get(url("edition_file", paper, number=1, fmt="odt")).status_code == 404
 
 
+def test_a_file_lost_from_storage_is_rebuilt_from_the_edition_and_the_reader_is_asked_to_come_back(
+    members_space: Space, facilitator: User, member: User, committed: Committed
+) -> None:
+    paper = draft(members_space, facilitator)
+    edition = published(paper, facilitator, committed)
+    edition.refresh_from_db()
+    edition.pdf_file.storage.delete(str(edition.pdf_file.name))
+    client = client_for(member)
+
+    with committed():
+        lost = client.get(url("edition_file", paper, number=1, fmt="pdf"))
+
+    assert lost.status_code == 503
+    assert lost["Retry-After"] == "60"
+    assert "This file is being rebuilt" in lost.content.decode()
+    assert AuditEntry.objects.filter(action="edition.rebuild", target_id=str(edition.pk)).count() == 1
+    edition.refresh_from_db()
+    assert edition.status == Edition.Status.READY, edition.error
+    again = client.get(url("edition_file", paper, number=1, fmt="pdf"))
+    assert again.status_code == 200
+    assert again.getvalue().startswith(b"%PDF")
+
+
 def test_a_member_sees_no_edition_that_is_not_ready_and_no_file_of_it(
     members_space: Space, facilitator: User, member: User
 ) -> None:
