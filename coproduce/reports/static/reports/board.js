@@ -19,7 +19,7 @@
     }
     select.value = sectionValue;
     var token = form.querySelector("input[name='csrfmiddlewaretoken']");
-    fetch(form.action, {
+    fetch(form.getAttribute("action"), { // not form.action: the input named "action" shadows it
       method: "POST",
       body: new FormData(form),
       credentials: "same-origin",
