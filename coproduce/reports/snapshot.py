@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
+import base64
 import re
 from datetime import datetime
+from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 from django.utils import timezone
 
+from coproduce.communities.models import Space
 from coproduce.reports import credits
 from coproduce.reports.frozen import Credit, FrozenEdition, FrozenSection, FrozenSource
 from coproduce.reports.models import OGL, OGL_URL, Paper, Source
+from coproduce.wiki.models import Attachment
 
 _CITATION = re.compile(r"\[S(\d{1,6})\]")
 _RELATIVE_HREF = re.compile(r'(<a\b[^>]*\bhref=")(/[^"/][^"]*")')
 _REMOTE_IMAGE = re.compile(r'<img\b[^>]*?\bsrc="(?!data:)[^"]*"[^>]*?>')
 _ALT = re.compile(r'\balt="([^"]*)"')
+_SRC = re.compile(r'\bsrc="([^"]*)"')
+# Figures a paper may carry inside its files: raster images every renderer embeds, and SVG, which the
+# HTML and PDF editions show (the DOCX gives its text alternative). Larger files stay out.
+EMBEDDABLE = frozenset({"image/png", "image/jpeg", "image/gif", "image/svg+xml"})
+EMBED_MAX_BYTES = 5 * 1024 * 1024
 
 
 def edition_path(paper: Paper, number: int) -> str:
@@ -43,15 +52,50 @@ def link_citations(html: str, labels: set[int]) -> str:
     return _CITATION.sub(replace, html)
 
 
-def standalone_html(html: str) -> str:
-    """Site-relative links made absolute; images that are not data: URIs become their alt text."""
+def standalone_html(html: str, space: Space | None = None) -> str:
+    """Site-relative links made absolute. Images attached to pages of `space` are embedded as data:
+    URIs, so the edition carries them; any other image that is not a data: URI becomes its alt text
+    (an edition never fetches anything, and never shows another space's files)."""
     html = _RELATIVE_HREF.sub(lambda m: f"{m[1]}{settings.SITE_URL}{m[2]}", html)
 
     def image(match: re.Match[str]) -> str:
+        src = _SRC.search(match[0])
+        embedded = _attachment_data_uri(src[1], space) if src and space is not None else None
+        if embedded is not None:
+            return match[0].replace(src[0], f'src="{embedded}"', 1) if src else match[0]
         alt = _ALT.search(match[0])
         return f"[{alt[1]}]" if alt and alt[1] else ""
 
     return _REMOTE_IMAGE.sub(image, html)
+
+
+def _attachment_data_uri(src: str, space: Space) -> str | None:
+    """The data: URI of the page attachment `src` points at, if it is an image of this space's pages."""
+    url = urlsplit(src.replace("&amp;", "&"))
+    site = urlsplit(settings.SITE_URL)
+    if url.netloc and (url.scheme, url.netloc) != (site.scheme, site.netloc):
+        return None
+    try:
+        match = resolve(unquote(url.path))
+    except Resolver404:
+        return None
+    if match.view_name != "wiki:attachment" or match.kwargs.get("space_slug") != space.slug:
+        return None
+    attachment = (
+        Attachment.objects.filter(
+            pk=match.kwargs["attachment_id"], page__space=space, page__hidden_at__isnull=True
+        )
+        .only("file", "content_type", "size")
+        .first()
+    )
+    if attachment is None or attachment.content_type not in EMBEDDABLE or attachment.size > EMBED_MAX_BYTES:
+        return None
+    try:
+        with attachment.file.open("rb") as handle:
+            data = handle.read(EMBED_MAX_BYTES + 1)
+    except OSError:
+        return None
+    return f"data:{attachment.content_type};base64,{base64.b64encode(data).decode('ascii')}"
 
 
 def _frozen_source(source: Source) -> FrozenSource:
@@ -107,7 +151,7 @@ def build_snapshot(
                 anchor=f"section-{i}",
                 heading=section.heading,
                 kind=section.kind,
-                html=link_citations(standalone_html(section.html), labels),
+                html=link_citations(standalone_html(section.html, paper.space), labels),
                 sources=tuple(s.label for s in own),
             )
         )
