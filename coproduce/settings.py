@@ -191,6 +191,22 @@ ACCOUNT_EMAIL_NOTIFICATIONS = True
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = SITE_NAME
 USERSESSIONS_TRACK_ACTIVITY = False
+# Abuse limits on log-in, sign-up and password reset, counted by allauth ("ip": per client address,
+# "key": per username or e-mail address typed). Refusals answer 429 with Retry-After and keep the
+# form as typed (coproduce.accounts.views). COPRODUCE_RATE_LIMITS=0 turns these off with the rest.
+ACCOUNT_RATE_LIMITS: dict[str, str] | bool = {
+    "login": "30/m/ip",  # every log-in attempt
+    "login_failed": "10/m/ip,5/5m/key",  # failed log-ins
+    "signup": "20/m/ip,200/h/ip",  # a workshop room may share one address
+    "reset_password": "20/m/ip,5/h/key",  # reset e-mails asked for
+}
+# Lockout (issue 6, "signin"): this many failed log-ins in a row lock the account for this long;
+# its owner gets one e-mail per lockout, and a password reset unlocks it.
+LOCKOUT_ATTEMPTS = env_int("COPRODUCE_LOCKOUT_ATTEMPTS", 10, minimum=1)
+LOCKOUT_MINUTES = env_int("COPRODUCE_LOCKOUT_MINUTES", 15, minimum=1)
+# Moderators and admins must set up an authenticator app (TOTP) before doing anything else.
+# On unless in development mode, where the demo's admin should be able to look around at once.
+REQUIRE_MFA_FOR_STAFF = env_bool("COPRODUCE_REQUIRE_MFA_FOR_STAFF", not DEBUG)
 
 # --- E-mail ---------------------------------------------------------------
 _EMAIL_HOST = env_str("COPRODUCE_EMAIL_HOST")
@@ -253,6 +269,12 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
+# Over HTTPS the cookies carry the __Host- prefix: browsers then insist on Secure, Path=/ and no
+# Domain, so a neighbouring subdomain cannot set or overwrite them.
+SESSION_COOKIE_NAME = "__Host-sessionid" if HTTPS else "sessionid"
+CSRF_COOKIE_NAME = "__Host-csrftoken" if HTTPS else "csrftoken"
+SESSION_COOKIE_PATH = CSRF_COOKIE_PATH = "/"
+SESSION_COOKIE_DOMAIN = CSRF_COOKIE_DOMAIN = None
 SECURE_SSL_REDIRECT = HTTPS and env_bool("COPRODUCE_SSL_REDIRECT", True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
 SECURE_HSTS_SECONDS = env_int("COPRODUCE_HSTS_SECONDS", 31536000 if HTTPS else 0, minimum=0)
@@ -270,6 +292,14 @@ SECURE_CSP = {
     "base-uri": [CSP.SELF],
     "object-src": [CSP.NONE],
 }
+# Abuse limits (issue 6, "signin"): every limit counted per account is also counted per client
+# address, at this many times the account's limit (people share addresses); page saves per account.
+RATE_LIMIT_ADDRESS_FACTOR = env_int("COPRODUCE_RATE_LIMIT_ADDRESS_FACTOR", 20, minimum=1)
+PAGE_SAVES_PER_HOUR = env_int("COPRODUCE_PAGE_SAVES_PER_HOUR", 120, minimum=1)
+MIDDLEWARE += [
+    "coproduce.core.middleware.RateLimitMiddleware",
+    "coproduce.core.middleware.SignInGuardMiddleware",
+]
 
 # --- Internationalisation -------------------------------------------------
 LANGUAGE_CODE = "en-gb"
@@ -291,3 +321,14 @@ LOGGING = {
 }
 
 FORM_RENDERER = "coproduce.core.forms.NhsukFormRenderer"
+
+# --- Issue 6, code of conduct and attachment scanning (helper "conduct") ----------------------
+# HTML views that refuse with ConductNotAccepted show "accept the code of conduct first" instead.
+MIDDLEWARE += ["coproduce.communities.conduct_views.ConductRequiredMiddleware"]
+# `conduct_to_accept` and `conduct_accept_url` in every template (lazy: callables).
+_template_options = TEMPLATES[0]["OPTIONS"]
+assert isinstance(_template_options, dict)
+_template_options["context_processors"].append("coproduce.communities.conduct_views.conduct_context")
+# Attachments larger than this are scanned for patient data by a background task after upload
+# (and held from other readers until the scan passes); smaller ones are scanned during the upload.
+SCAN_INLINE_BYTES = env_int("COPRODUCE_SCAN_INLINE_BYTES", 2 * 1024 * 1024, minimum=0)

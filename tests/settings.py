@@ -6,6 +6,8 @@ import re
 os.environ.setdefault("COPRODUCE_SECRET_KEY", "tests-only-secret-key-" + "x" * 40)
 # Test servers speak plain HTTP on loopback: no redirect to https, cookies not marked Secure.
 os.environ.setdefault("COPRODUCE_HTTPS", "0")
+# Tests log moderators and admins in without a second factor; the tests of that rule switch it on.
+os.environ.setdefault("COPRODUCE_REQUIRE_MFA_FOR_STAFF", "0")
 
 # Parallel test workers (pytest-xdist) each get their own Redis database, so that one worker
 # emptying the cache between tests never wipes another's rate-limit counters.

@@ -76,6 +76,8 @@ class User(AbstractUser):
 
     @property
     def display_name(self) -> str:
+        if self.erased_at is not None:
+            return "Former member"
         return self.name or self.username
 
     @property
@@ -85,6 +87,11 @@ class User(AbstractUser):
     @property
     def is_suspended(self) -> bool:
         return self.suspended_until is not None and self.suspended_until > timezone.now()
+
+    @property
+    def is_locked(self) -> bool:
+        """Log-ins are refused until `locked_until` after too many failed attempts in a row."""
+        return self.locked_until is not None and self.locked_until > timezone.now()
 
     @property
     def is_community_admin(self) -> bool:

@@ -18,6 +18,7 @@ from allauth.account.signals import (
 from allauth.mfa.models import Authenticator
 from allauth.mfa.signals import authenticator_added, authenticator_removed, authenticator_reset
 from django.dispatch import receiver
+from django.http import HttpRequest
 
 from coproduce.accounts import services
 from coproduce.accounts.models import User
@@ -41,8 +42,13 @@ def record_signup(sender: object, user: User, **kwargs: Any) -> None:
 
 @receiver(password_changed, dispatch_uid="coproduce.accounts.record_password_change")
 @receiver(password_set, dispatch_uid="coproduce.accounts.record_password_set")
-def record_password_change(sender: object, user: User, **kwargs: Any) -> None:
-    services.account_record_password_change(user=user, reset=False)
+def record_password_change(
+    sender: object, user: User, request: HttpRequest | None = None, **kwargs: Any
+) -> None:
+    session = getattr(request, "session", None)
+    services.account_record_password_change(
+        user=user, reset=False, current_session=session.session_key if session is not None else None
+    )
 
 
 @receiver(password_reset, dispatch_uid="coproduce.accounts.record_password_reset")

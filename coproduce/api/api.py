@@ -12,6 +12,7 @@ from coproduce.api import (
     notifications,
     pages,
     papers,
+    rights,
     safety,
     search,
     spaces,
@@ -31,6 +32,7 @@ api = NinjaAPI(
 install_error_handlers(api)
 api.add_router("/me", me.router)
 api.add_router("/me", notifications.router)
+api.add_router("/me", rights.router)
 api.add_router("/applications", applications.router)
 api.add_router("/spaces", spaces.router)
 api.add_router("/spaces", pages.router)

@@ -32,10 +32,12 @@ _DISCUSSION = "/{space}/pages/{slug}/discussion"
 class CommentIn(StrictSchema):
     body: str = Field(max_length=100_000)  # the service holds the real limit (COMMENT_MAX_CHARS)
     parent: int | None = Field(None, ge=1)
+    confirm: bool = False  # "I have checked: no identifiable person", for what the guard warns about
 
 
 class CommentEdit(StrictSchema):
     body: str = Field(max_length=100_000)
+    confirm: bool = False  # "I have checked: no identifiable person", for what the guard warns about
 
 
 class CloseIn(StrictSchema):
@@ -130,7 +132,9 @@ def create_comment(request: HttpRequest, space: str, slug: str, payload: Comment
     actor = signed_in(request)
     page = get_page_for_user(actor, space, slug)
     parent = _parent(actor, page, payload.parent)
-    comment = services.comment_create(page=page, actor=actor, body=payload.body, parent=parent)
+    comment = services.comment_create(
+        page=page, actor=actor, body=payload.body, parent=parent, confirmed=payload.confirm
+    )
     return Status(201, _created(comment))
 
 
@@ -140,7 +144,7 @@ def edit_comment(
 ) -> dict[str, Any]:
     actor = signed_in(request)
     comment = access.get_comment_for_author(actor, space, slug, pk)
-    services.comment_edit(comment=comment, actor=actor, body=payload.body)
+    services.comment_edit(comment=comment, actor=actor, body=payload.body, confirmed=payload.confirm)
     return _listed(comment, moderate=False)  # their own comment, visible or held: its text is shown
 
 

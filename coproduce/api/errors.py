@@ -14,6 +14,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from coproduce.discussions.services import DiscussionClosed
+from coproduce.governance.policy import NeedsConfirmation
 from coproduce.governance.safety import UnsafeContent, describe
 from coproduce.lib.errors import Conflict
 from coproduce.lib.ratelimit import RateLimited
@@ -119,12 +120,32 @@ def install_error_handlers(api: NinjaAPI) -> None:
             api, request, status=422, code="unsafe_content", message=message, details={"findings": findings}
         )
 
+    def needs_confirmation(request: HttpRequest, exc: NeedsConfirmation) -> HttpResponse:
+        """422 `confirmation_required`: the space's guard policy warns; send again with confirm: true."""
+        findings = [
+            {"field": name, "kind": f.kind, "start": f.start, "end": f.end}
+            for name, found in exc.findings.items()
+            for f in found
+        ]
+        message = (
+            "This may identify a person: "
+            + "; ".join(f"{name}: {describe(found)}" for name, found in exc.findings.items())
+            + '. If it does not, send the same request again with "confirm": true.'
+        )
+        kinds = sorted({f.kind for found in exc.findings.values() for f in found})
+        details = {"findings": findings, "kinds": kinds}
+        return error_response(
+            api, request, status=422, code="confirmation_required", message=message, details=details
+        )
+
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
         return error_response(api, request, status=404, code="not_found", message=str(exc) or "Not found.")
 
     def forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
         message = str(exc) or "You do not have permission to do that."
-        return error_response(api, request, status=403, code="forbidden", message=message)
+        code = getattr(exc, "code", None)  # e.g. "conduct_not_accepted" (communities.conduct)
+        code = code if isinstance(code, str) and code else "forbidden"
+        return error_response(api, request, status=403, code=code, message=message)
 
     def unauthorised(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
         return error_response(
@@ -181,6 +202,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
     on(Conflict, conflict)
     on(DjangoValidationError, django_invalid)
     on(UnsafeContent, unsafe)
+    on(NeedsConfirmation, needs_confirmation)  # an UnsafeContent: found first, by the exception's MRO
     on(Http404, not_found)
     on(PermissionDenied, forbidden)
     on(AuthenticationError, unauthorised)

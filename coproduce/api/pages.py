@@ -27,6 +27,7 @@ class PageIn(StrictSchema):
     title: str = Field(min_length=1, max_length=200)
     body: str
     summary: str = Field("", max_length=300)
+    confirm: bool = False  # "I have checked: no identifiable person", for what the guard warns about
 
 
 class PageUpdate(StrictSchema):
@@ -34,6 +35,7 @@ class PageUpdate(StrictSchema):
     base_revision: int = Field(ge=0)
     title: str | None = Field(None, min_length=1, max_length=200)
     summary: str = Field("", max_length=300)
+    confirm: bool = False  # "I have checked: no identifiable person", for what the guard warns about
 
 
 class RevertIn(StrictSchema):
@@ -133,7 +135,8 @@ def list_pages(request: HttpRequest, space: str, params: Query[PageParams]) -> d
 def create_page(request: HttpRequest, space: str, payload: PageIn) -> Status[dict[str, Any]]:
     actor = signed_in(request)
     found = get_space_for_editor(actor, space)
-    page = services.page_create(space=found, actor=actor, **payload.model_dump())
+    data = payload.model_dump(exclude={"confirm"})
+    page = services.page_create(space=found, actor=actor, confirmed=payload.confirm, **data)
     return Status(201, _page_out(request, page))
 
 
@@ -147,7 +150,8 @@ def save_page(request: HttpRequest, space: str, slug: str, payload: PageUpdate) 
     actor = signed_in(request)
     page = get_page_for_editor(actor, space, slug)
     try:
-        result = services.page_save(page=page, actor=actor, **payload.model_dump())
+        data = payload.model_dump(exclude={"confirm"})
+        result = services.page_save(page=page, actor=actor, confirmed=payload.confirm, **data)
     except services.EditConflict as conflict:
         raise ApiError(
             409,

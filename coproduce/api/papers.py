@@ -35,6 +35,7 @@ class PaperIn(StrictSchema):
     space: str = Field(min_length=1, max_length=60)
     title: str = Field(min_length=1, max_length=200)
     template: str = Field("briefing", max_length=40)
+    confirm: bool = False  # "I have checked: no identifiable person", for what the guard warns about
 
     @field_validator("template")
     @classmethod
@@ -72,6 +73,7 @@ class PaperUpdate(StrictSchema):
     title: str | None = Field(None, min_length=1, max_length=200)
     licence: str | None = Field(None, min_length=1, max_length=200)
     sections: list[SectionIn] | None = Field(None, max_length=200)
+    confirm: bool = False  # "I have checked: no identifiable person", for what the guard warns about
 
 
 class ListParams(PageParams):
@@ -324,7 +326,9 @@ def create_paper(request: HttpRequest, payload: PaperIn) -> Status[dict[str, Any
     space = get_space_for_user(actor, payload.space)
     if not access.can_edit_papers(actor, space):
         raise PermissionDenied("Only the space's facilitators can write its briefing papers.")
-    paper = services.paper_create(actor=actor, space=space, title=payload.title, template=payload.template)
+    paper = services.paper_create(
+        actor=actor, space=space, title=payload.title, template=payload.template, confirmed=payload.confirm
+    )
     return Status(201, _paper_out(request, actor, paper))
 
 
@@ -340,7 +344,12 @@ def update_paper(request: HttpRequest, pk: int, payload: PaperUpdate) -> dict[st
     paper = access.get_paper_for_editor(actor, pk)
     sections = _sections(actor, paper, payload.sections) if payload.sections is not None else None
     paper = services.paper_update(
-        actor=actor, paper=paper, title=payload.title, sections=sections, licence=payload.licence
+        actor=actor,
+        paper=paper,
+        title=payload.title,
+        sections=sections,
+        licence=payload.licence,
+        confirmed=payload.confirm,
     )
     return _paper_out(request, actor, paper)
 

@@ -1,9 +1,11 @@
 from django.urls import path
 
-from coproduce.communities import views
+from coproduce.communities import conduct_views, views
 
 app_name = "communities"
 urlpatterns = [
+    path("conduct/", conduct_views.conduct_page, name="conduct"),
+    path("conduct/publish/", conduct_views.conduct_publish, name="conduct_publish"),
     path("apply/", views.apply, name="apply"),
     path("apply/thanks/", views.apply_thanks, name="apply_thanks"),
     path("applications/", views.applications, name="applications"),

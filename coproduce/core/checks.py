@@ -70,3 +70,27 @@ def check_email(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
             )
         ]
     return []
+
+
+@register(Tags.security, deploy=True)
+def check_sign_in_protection(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Production without the abuse limits or the second factor for staff is worth a warning."""
+    warnings: list[CheckMessage] = []
+    if not settings.RATE_LIMITS_ENABLED:
+        warnings.append(
+            Warning(
+                "COPRODUCE_RATE_LIMITS is off: log-in, sign-up and posting have no abuse limits.",
+                hint="Turn it off only for load tests; leave COPRODUCE_RATE_LIMITS unset in production.",
+                id="coproduce.W003",
+            )
+        )
+    if not settings.REQUIRE_MFA_FOR_STAFF:
+        warnings.append(
+            Warning(
+                "COPRODUCE_REQUIRE_MFA_FOR_STAFF is off: moderators and admins can log in with a "
+                "password alone.",
+                hint="Leave COPRODUCE_REQUIRE_MFA_FOR_STAFF unset (on) in production.",
+                id="coproduce.W004",
+            )
+        )
+    return warnings

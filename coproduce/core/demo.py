@@ -12,7 +12,7 @@ from allauth.account.models import EmailAddress
 from django.db import transaction
 
 from coproduce.accounts.models import Role, Sector, User
-from coproduce.communities import services
+from coproduce.communities import conduct, services
 from coproduce.communities.models import AllowedDomain, SpaceRole, Visibility
 from coproduce.core import demo_discussions, demo_paper, demo_wiki
 from coproduce.governance import audit
@@ -75,6 +75,44 @@ PEOPLE = [
 ]
 
 
+CODE_OF_CONDUCT = """\
+This community brings together people who work in, use and care about health and social care.
+By taking part you agree to the following.
+
+## Respect
+
+- Treat everyone with courtesy, whatever their role, sector or experience. Patients, carers,
+  staff, students and suppliers all have something to teach.
+- Disagree with ideas, not with people. Assume good intent and ask before you judge.
+
+## No patient-identifiable data
+
+- Never post anything that could identify a patient, client or service user: no names with
+  clinical details, NHS or hospital numbers, dates of birth, addresses or photographs.
+- Describe cases in general terms, or change the details so that nobody could be recognised.
+  The site checks for some identifiers, but the responsibility is yours.
+
+## No abuse
+
+- No harassment, threats, discrimination, personal attacks or sexual content.
+- No spam or advertising that nobody asked for.
+
+## Confidentiality
+
+- What colleagues share in a private or members-only space stays there. Do not copy it
+  elsewhere without their agreement.
+- Do not share confidential information of your organisation that you are not allowed to share.
+
+## How to report a problem
+
+- Use "Report" next to a page or comment to tell the moderators; they will look at it promptly.
+- If you posted something by mistake, remove it and tell a moderator so that every copy goes.
+- For anything urgent, contact a community administrator.
+
+Moderators may hide content and suspend accounts that break this code.
+"""
+
+
 def demo_password() -> str:
     return env_str("COPRODUCE_DEMO_PASSWORD") or secrets.token_urlsafe(12)
 
@@ -97,12 +135,16 @@ def _person(person: Person, password: str) -> User:
 
 
 @transaction.atomic
-def load_demo(*, password: str) -> None:
+def load_demo(*, password: str, paper: bool = True) -> None:
+    """The case study's community; `paper=False` leaves the briefing paper for someone to build."""
     if User.objects.exists():
         raise DemoNotEmpty
     people = {p.username: _person(p, password) for p in PEOPLE}
     admin, robin = people["admin"], people["robin"]
     audit.record(actor=admin, action="demo.load", target=admin, after={"people": len(people)})
+    code = conduct.conduct_publish(actor=admin, text=CODE_OF_CONDUCT, summary_of_changes="First version.")
+    for person in people.values():
+        conduct.conduct_accept(actor=person, version=code.version)
     AllowedDomain.objects.create(domain="example.nhs.uk", created_by=admin)
 
     services.space_create(
@@ -128,7 +170,8 @@ def load_demo(*, password: str) -> None:
         services.space_member_add(space=masterclass, user=people[username], role=role, actor=robin)
     demo_wiki.load_pages(space=masterclass, people=people)
     demo_discussions.load_discussions(space=masterclass, people=people)
-    demo_paper.load_paper(space=masterclass, people=people)
+    if paper:
+        demo_paper.load_paper(space=masterclass, people=people)
 
     services.application_submit(
         name="Chris Taylor",

@@ -51,7 +51,7 @@ _MARKER = MARKER.lower().encode()
 MAX_BODY_BYTES = 1024 * 1024
 MAX_AGE_SECONDS = 300  # a copy is dropped after this long even if nothing changed
 _NONCE = re.compile(rb"'nonce-([A-Za-z0-9_-]{16,64})'")
-_PERSONAL_COOKIES = re.compile(rb"(?:^|;)\s*(?:sessionid|messages)=")
+_PERSONAL_COOKIES = re.compile(rb"(?:^|;)\s*(?:__Host-)?(?:sessionid|messages)=")  # __Host-: production
 
 
 # --- the content version -------------------------------------------------------------------

@@ -14,7 +14,7 @@ from django.http import Http404
 from coproduce.communities.access import Viewer, can_close_discussion, can_moderate_space
 from coproduce.discussions.models import Comment, Thread
 from coproduce.discussions.services import CANNOT_CLOSE, ONLY_AUTHOR
-from coproduce.wiki.access import get_page_for_user
+from coproduce.wiki.access import get_page_for_user, require_editor
 from coproduce.wiki.models import Page
 
 
@@ -31,6 +31,15 @@ def get_comment_for_user(viewer: Viewer, space_slug: str, page_slug: str, pk: in
     if comment.state == Comment.State.HELD and not mine and not can_moderate_space(viewer, page.space):
         raise Http404("No such comment.")
     return comment
+
+
+def get_page_for_commenter(viewer: Viewer, space_slug: str, page_slug: str) -> Page:
+    """A page the viewer may comment on: 404 if they cannot read it, 403 if they cannot write in
+    its space, ConductNotAccepted (403, "conduct_not_accepted") if only the code of conduct is missing.
+    Whether the discussion is open is the service's to say."""
+    page = get_page_for_user(viewer, space_slug, page_slug)
+    require_editor(viewer, page.space)
+    return page
 
 
 def get_comment_for_author(viewer: Viewer, space_slug: str, page_slug: str, pk: int) -> Comment:

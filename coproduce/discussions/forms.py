@@ -9,6 +9,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from coproduce.discussions.services import OUTCOME_MAX_CHARS, TOO_FAR_AHEAD, end_of_day, latest_close_day
+from coproduce.lib.confirm import ConfirmableForm
 
 COMMENT_HELP = (
     "You can use Markdown; mention someone with @username. "
@@ -16,7 +17,7 @@ COMMENT_HELP = (
 )
 
 
-class CommentForm(forms.Form):
+class CommentForm(ConfirmableForm):
     body = forms.CharField(
         label="Your comment",
         help_text=COMMENT_HELP,
@@ -27,7 +28,7 @@ class CommentForm(forms.Form):
     parent = forms.IntegerField(label="Reply", required=False, widget=forms.HiddenInput, min_value=1)
 
     def __init__(self, *args: object, label: str = "", **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)
         if label:
             self.fields["body"].label = label
 

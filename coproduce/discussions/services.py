@@ -17,7 +17,9 @@ Errors raised, for callers to map:
   thread is no longer in a state that allows it;
 - `PermissionDenied`: the actor may not do this (403);
 - `RateLimited`: too many comments in a short time (429);
-- `UnsafeContent` from `check_submission`: patient-identifiable data (422 / form error).
+- `UnsafeContent` from `governance.policy`: patient-identifiable data (422 / form error);
+- `NeedsConfirmation` (an `UnsafeContent`): something the space's guard policy warns about,
+  not confirmed (422 `confirmation_required` / the form asks to confirm).
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from coproduce.communities.models import Space
 from coproduce.discussions.mentions import mentioned_users, usernames
 from coproduce.discussions.models import Comment, Thread
 from coproduce.governance import audit, moderation, moderation_access, words
-from coproduce.governance.safety import check_submission
+from coproduce.governance.policy import check_blocking_for_space, check_for_space
 from coproduce.lib.errors import Conflict
 from coproduce.lib.markdown import render_comment
 from coproduce.lib.ratelimit import hit
@@ -150,20 +152,24 @@ def thread_for_page(page: Page, *, lock: bool = False) -> Thread:
 # --- comments ------------------------------------------------------------------------------
 
 
-def comment_create(*, page: Page, actor: User, body: str, parent: Comment | None = None) -> Comment:
+def comment_create(
+    *, page: Page, actor: User, body: str, parent: Comment | None = None, confirmed: bool = False
+) -> Comment:
     """A new comment on the page's discussion, or a reply to `parent`.
 
     Watched words may hold it for review (only its author and moderators see it until a
     moderator publishes it) or save it and raise an automatic flag. One person may post
     COMMENTS_PER_MINUTE a minute and COMMENTS_PER_HOUR an hour (`RateLimited` past that);
     posts refused for what they say (empty, too long, patient data, blocked words) do not count.
+    The space's guard policy applies: `NeedsConfirmation` for what it warns about unless
+    `confirmed` (then a `guard.confirmed` audit entry).
     """
     space = page.space
     _require_commenter(actor, space, page)
     errors: Errors = {}
     body = _body(errors, body)
     _raise(errors)
-    check_submission({"body": body})
+    confirmation = check_for_space(space=space, fields={"body": body}, confirmed=confirmed)
     screening = words.screen({"body": body})
     key = str(actor.pk)
     hit(scope="comment", key=key, limit=COMMENTS_PER_MINUTE, window=60)
@@ -192,12 +198,13 @@ def comment_create(*, page: Page, actor: User, body: str, parent: Comment | None
             space=space,
             after=comment_audit_payload(comment, mentioned=mentioned),
         )
+        confirmation.record(actor=actor, target=comment, space=space, during="comment.create")
         if screening.flag:
             moderation.flag_raise_automatic(comment=comment, phrases=screening.phrases)
     return comment
 
 
-def comment_edit(*, comment: Comment, actor: User, body: str) -> Comment:
+def comment_edit(*, comment: Comment, actor: User, body: str, confirmed: bool = False) -> Comment:
     """The author rewrites their comment within COMMENT_EDIT_MINUTES of posting it.
 
     The `comment.edit` audit entry carries, besides the body, the payload of `comment.create`
@@ -219,7 +226,8 @@ def comment_edit(*, comment: Comment, actor: User, body: str) -> Comment:
     errors: Errors = {}
     body = _body(errors, body)
     _raise(errors)
-    check_submission({"body": body})
+    previous = {"body": comment.body}
+    confirmation = check_for_space(space=space, fields={"body": body}, confirmed=confirmed, previous=previous)
     screening = words.screen({"body": body})
     if body == comment.body:
         return comment
@@ -254,6 +262,7 @@ def comment_edit(*, comment: Comment, actor: User, body: str) -> Comment:
                 "state": locked.state,
             },
         )
+        confirmation.record(actor=actor, target=locked, space=space, during="comment.edit")
         if screening.flag:
             moderation.flag_raise_automatic(comment=locked, phrases=screening.phrases)
     _copy(locked, comment, "body", "html", "edited_at", "state")
@@ -298,7 +307,7 @@ def discussion_close(*, page: Page, actor: User, outcome: str) -> Thread:
     errors: Errors = {}
     outcome = _outcome(errors, outcome, required=True)
     _raise(errors)
-    _screen_outcome(outcome)
+    _screen_outcome(outcome, space=space)
     with transaction.atomic():
         thread = thread_for_page(page, lock=True)
         if thread.is_closed:
@@ -358,7 +367,7 @@ def discussion_schedule_close(
     elif close_at is not None and close_at > end_of_day(latest_close_day(timezone.localdate())):
         errors["close_at"] = [TOO_FAR_AHEAD]
     _raise(errors)
-    _screen_outcome(outcome)
+    _screen_outcome(outcome, space=space)
     if close_at is None:
         outcome = ""  # nothing is scheduled: no outcome waits for it
     with transaction.atomic():
@@ -474,13 +483,13 @@ def _outcome(errors: Errors, outcome: str, *, required: bool) -> str:
     return outcome
 
 
-def _screen_outcome(outcome: str) -> None:
-    """Patient data and watched words, as for anything typed.
+def _screen_outcome(outcome: str, *, space: Space) -> None:
+    """Patient data (what the space's guard policy blocks) and watched words, as for anything typed.
 
     A blocked word refuses the outcome; so does a word that would hold a comment for review,
     since an outcome cannot wait for a moderator; a word that would only flag a comment passes.
     """
-    check_submission({"outcome": outcome})
+    check_blocking_for_space(space=space, fields={"outcome": outcome})
     screening = words.screen({"outcome": outcome})
     if screening.hold:
         phrases = ", ".join(f"“{phrase}”" for phrase in screening.phrases)

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from coproduce.discussions import access, selectors, services
 from coproduce.discussions.forms import CloseForm, CommentEditForm, CommentForm
 from coproduce.discussions.models import Comment, Thread
+from coproduce.lib.confirm import attempt_confirmable
 from coproduce.lib.errors import Conflict
 from coproduce.lib.ratelimit import RateLimited
 from coproduce.lib.views import attempt, posted, signed_in
@@ -57,10 +58,13 @@ def create(request: HttpRequest, space_slug: str, page_slug: str) -> HttpRespons
     form = CommentForm(posted(request), initial={"parent": parent.pk if parent else None}, label=label)
     status = 200
     if form.is_valid():
-        actor, body = signed_in(request), form.cleaned_data["body"]
+        actor, body, confirmed = signed_in(request), form.cleaned_data["body"], form.confirmed
         try:
-            comment = attempt(
-                form, lambda: services.comment_create(page=page, actor=actor, body=body, parent=parent)
+            comment = attempt_confirmable(
+                form,
+                lambda: services.comment_create(
+                    page=page, actor=actor, body=body, parent=parent, confirmed=confirmed
+                ),
             )
         except RateLimited as exc:
             comment, status = None, 429
@@ -81,8 +85,10 @@ def edit(request: HttpRequest, space_slug: str, page_slug: str, pk: int) -> Http
     assert page is not None
     form = CommentEditForm(posted(request), initial={"body": comment.body})
     if form.is_valid():
-        actor, body = signed_in(request), form.cleaned_data["body"]
-        saved = attempt(form, lambda: services.comment_edit(comment=comment, actor=actor, body=body))
+        actor, body, confirmed = signed_in(request), form.cleaned_data["body"], form.confirmed
+        saved = attempt_confirmable(
+            form, lambda: services.comment_edit(comment=comment, actor=actor, body=body, confirmed=confirmed)
+        )
         if saved is not None:
             messages.success(request, "Your comment was changed.")
             return HttpResponseRedirect(page_url(page, f"comment-{comment.pk}"))

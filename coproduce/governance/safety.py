@@ -1,9 +1,38 @@
 """The patient-identifiable-data guard.
 
-`scan(text)` finds NHS numbers (modulus 11), UK postcodes, dates of birth (a date near the
-words DOB / born / date of birth or near a name-like pair of capitalised words), UK phone
+`scan(text)` finds NHS numbers (modulus 11), hospital numbers, UK postcodes, dates of birth (a
+date near the words DOB / born / date of birth or near a name-like pair of capitalised words),
+names of patients (a person's name next to a date of birth or a clinical word), UK phone
 numbers and e-mail addresses. `check_submission(fields)` raises `UnsafeContent` for the kinds
 that POLICY says block. Every rule lives in this module, so later work changes them here.
+
+Hospital numbers (kind "hospital_number", blocks). Each trust issues its own local patient
+identifier (the "hospital number", "unit number", "case-note number" or, in Scotland and many
+electronic records, "MRN"), so there is no checksum; the forms found are:
+
+- a label, then the identifier: "hospital number", "hospital no.", "hosp no", "hosp. no.",
+  "hospital ID", "unit number", "unit no.", "case note number", "case-note no.", "casenote no",
+  "medical record number", "MRN", "patient ID", "patient number", "PAS number", "PAS ID",
+  "RTX number"-style "<trust code> number", followed by ":", "#", "=", "-" or "is" (or nothing);
+  the identifier is up to three letters (K123456, RXH 1234567, A-123456) and 5 to 10 digits,
+  optionally grouped once ("123 4567") and optionally ending in a letter ("1234567A"). Digits
+  starting with 0 that run to ten or more are a phone number ("ring the hospital number
+  020 7946 0958"), not a hospital number.
+- unlabelled, an identifier prefixed with an NHS trust's organisation code, which is always R
+  and two letters or digits (RXH, RJ1, RTH, RRK): "RXH1234567", "RJ1 123456", written in
+  capitals with 6 to 8 digits.
+
+Patient names (kind "patient_name", warns). A name is either a title of address (Mr, Mrs, Ms,
+Miss, Mx, Master) and one to three capitalised words ("Mrs Jane Smith", "Mr O'Brien"), or a
+common given name (a list of about 400, `_GIVEN_NAMES`) followed by a capitalised surname
+("John Smith"). It is a patient's name when, in the same sentence and within a few words, there
+is a date that is not an event date (a date written after "on", "from", "until", "by" ... is a
+meeting, not a birthday), a birth word, or a clinical word (admitted, diagnosed, discharged,
+sepsis, dementia, overdose, "bed 4", "on ward 7", ...). Staff are not patients: a name after
+Dr, Prof, Nurse, Sister, Cllr ... or a job word ("consultant Jane Smith"), a name followed by a
+job ("Jane Smith, ward manager", "Jane Smith (Head of Digital)") or by a verb of speaking or
+presenting ("Jane Smith presented the sepsis audit") is not flagged. Only the name is the
+finding, so a redaction leaves "[redacted] was admitted with sepsis".
 
 How it works:
 
@@ -48,6 +77,8 @@ Action = Literal["block", "warn", "allow"]
 # for the warn-and-confirm policies a later issue adds (per space); today only "block" refuses.
 POLICY: Mapping[str, Action] = {
     "nhs_number": "block",
+    "hospital_number": "block",
+    "patient_name": "warn",
     "date_of_birth": "warn",
     "postcode": "warn",
     "phone_number": "warn",
@@ -58,6 +89,8 @@ BLOCKING_KINDS = frozenset(kind for kind, action in POLICY.items() if action == 
 
 KIND_LABELS: Mapping[str, str] = {
     "nhs_number": "NHS number",
+    "hospital_number": "hospital number",
+    "patient_name": "patient's name",
     "date_of_birth": "date of birth",
     "postcode": "postcode",
     "phone_number": "phone number",
@@ -67,7 +100,15 @@ KIND_LABELS: Mapping[str, str] = {
 _ARTICLES: Mapping[str, str] = {"nhs_number": "an", "email": "an"}
 
 # When two findings overlap, the earlier kind in this tuple keeps the span.
-_PRIORITY = ("nhs_number", "email", "phone_number", "date_of_birth", "postcode")
+_PRIORITY = (
+    "nhs_number",
+    "hospital_number",
+    "email",
+    "phone_number",
+    "date_of_birth",
+    "patient_name",
+    "postcode",
+)
 
 
 @dataclass
@@ -87,7 +128,17 @@ def scan(text: str) -> list[Finding]:
     if _ANY_DIGIT.search(norm.text):
         found.extend(_digit_findings(norm.text))
         found.extend(_postcodes(norm.text))
-        found.extend(_dates_of_birth(norm.text))
+    # Case-insensitive patterns run as case-sensitive ones on the lower-cased text, several
+    # times faster, unless lower-casing changed the length (then offsets would not match).
+    lowered = norm.text.lower()
+    if len(lowered) != len(norm.text):
+        lowered = ""
+    if _ANY_DIGIT.search(norm.text):
+        found.extend(_hospital_numbers(norm.text, lowered))
+    dates = _plausible_dates(norm.text, lowered) if _ANY_DIGIT.search(norm.text) else []
+    births = _spans(_BIRTH_WORDS_LOWER, lowered) if lowered else _spans(_BIRTH_WORDS, norm.text)
+    found.extend(_dates_of_birth(norm.text, dates, births))
+    found.extend(_patient_names(norm.text, lowered, dates, births))
     if "@" in norm.text:
         found.extend(_emails(norm.text))
     return [norm.to_original(f) for f in _resolve_overlaps(found)]
@@ -468,16 +519,27 @@ _DATE = re.compile(
     r")(?![0-9A-Za-z])",
     re.IGNORECASE,
 )
+_DATE_LOWER = re.compile(_DATE.pattern)
 _NUMERIC_DATE = re.compile(r"(?P<a>[0-9]+)[/.\-](?P<b>[0-9]+)[/.\-](?P<c>[0-9]+)")
 _BIRTH_WORDS = re.compile(
     r"(?<![A-Za-z])(?:d[ \t]?\.?[ \t]?o[ \t]?\.?[ \t]?b\b\.?|date[ \t]{1,3}of[ \t]{1,3}birth|born"
     r"|birth[ \t]?date|birthday)(?![A-Za-z])",
     re.IGNORECASE,
 )
-# Two adjacent words (letters, apostrophes, hyphens), found overlapping (the look-ahead) so that
-# "On Monday Ada Lovelace" yields "Monday Ada" and "Ada Lovelace"; `_is_name_word` then decides.
+# The same on lower-cased text, each branch starting with its letter (see _WORD_PAIR).
+_BIRTH_WORDS_LOWER = re.compile(
+    r"(?:d(?<![a-z]d)(?:[ \t]?\.?[ \t]?o[ \t]?\.?[ \t]?b\b\.?|ate[ \t]{1,3}of[ \t]{1,3}birth)"
+    r"|b(?<![a-z]b)(?:orn|irth[ \t]?date|irthday))(?![a-z])"
+)
+# Two adjacent words (letters, apostrophes, hyphens); `_is_name_word` then decides.
 _WORD = r"[^\W\d_](?:[^\W\d_]|['\u2019\-]){1,40}"
-_WORD_PAIR = re.compile(rf"(?<![\w'\u2019\-])(?=({_WORD})[ \t]{{1,2}}({_WORD})(?![\w'\u2019\-]))")
+# The first word is consumed and the second only looked at, so "On Monday Ada Lovelace" yields
+# "On Monday", "Monday Ada" and "Ada Lovelace". The pattern starts with a letter (the look-behind
+# for "not inside a word" comes after it), so the engine skips quickly to where a word starts.
+_WORD_PAIR = re.compile(
+    rf"([^\W\d_](?<![\w'\u2019\-][^\W\d_])(?:[^\W\d_]|['\u2019\-]){{1,40}})"
+    rf"(?=[ \t]{{1,2}}({_WORD})(?![\w'\u2019\-]))"
+)
 _CONTEXT = 40
 # Capitalised words that start sentences or name places, organisations and times, not people.
 _NOT_NAMES_TEXT = """
@@ -502,9 +564,31 @@ _NOT_NAMES_TEXT = """
 _NOT_NAMES = frozenset(_NOT_NAMES_TEXT.split())
 
 
-def _dates_of_birth(text: str) -> Iterator[Finding]:
-    for match in _DATE.finditer(text):
-        if _plausible_date(match) and _birth_context(text, match.start(), match.end()):
+def _plausible_dates(text: str, lowered: str) -> list[re.Match[str]]:
+    """Dates in the text (found in `lowered` when given: only offsets and numbers are used)."""
+    dates = _DATE_LOWER.finditer(lowered) if lowered else _DATE.finditer(text)
+    return [match for match in dates if _plausible_date(match)]
+
+
+def _spans(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
+    return [match.span() for match in pattern.finditer(text)]
+
+
+def _any_within(spans: list[tuple[int, int]], lo: int, hi: int) -> bool:
+    """Whether one of `spans` (sorted, not nested) lies wholly inside lo..hi."""
+    i = bisect.bisect_left(spans, (lo, -1))
+    while i < len(spans) and spans[i][0] < hi:
+        if spans[i][1] <= hi:
+            return True
+        i += 1
+    return False
+
+
+def _dates_of_birth(
+    text: str, dates: list[re.Match[str]], births: list[tuple[int, int]]
+) -> Iterator[Finding]:
+    for match in dates:
+        if _birth_context(text, match.start(), match.end(), births):
             yield Finding("date_of_birth", match.start(), match.end())
 
 
@@ -525,10 +609,22 @@ def _plausible_date(match: re.Match[str]) -> bool:
     return 1 <= int(day) <= 31 and 1 <= int(month) <= 12 and (len(year) != 4 or 1880 <= int(year) <= 2099)
 
 
-def _birth_context(text: str, start: int, end: int) -> bool:
-    """Whether DOB, born, date of birth or a name is within _CONTEXT characters of the date."""
-    window = text[max(0, start - _CONTEXT) : start] + "\n" + text[end : end + _CONTEXT]
-    return _BIRTH_WORDS.search(window) is not None or _has_name_pair(window)
+def _birth_context(text: str, start: int, end: int, births: list[tuple[int, int]]) -> bool:
+    """Whether DOB, born, date of birth or a name is within _CONTEXT characters of the date.
+
+    A name counts only if the date is not an event date ("on 12 March 2024 we met Jane Smith").
+    """
+    lo = max(0, start - _CONTEXT)
+    if _any_within(births, lo, start) or _any_within(births, end, end + _CONTEXT):
+        return True
+    before = text[lo:start]
+    after = text[end : end + _CONTEXT]
+    if _UPPER.search(before) is None and _UPPER.search(after) is None:
+        return False  # the quick test: no capital, no name
+    return _EVENT_BEFORE_DATE.search(before) is None and _has_name_pair(before + "\n" + after)
+
+
+_UPPER = re.compile(r"[A-Z]")
 
 
 def _has_name_pair(window: str) -> bool:
@@ -540,6 +636,309 @@ def _has_name_pair(window: str) -> bool:
 def _is_name_word(word: str) -> bool:
     """Ada, McDonald, O'Brien, Smith-Jones, Zoë: capitalised, not all capitals, not a common word."""
     return word[0].isupper() and not word.isupper() and word not in _NOT_NAMES
+
+
+# --- Hospital numbers ----------------------------------------------------------------------------
+
+_HOSPITAL_LABEL = (
+    r"(?:hosp(?:ital)?\.?[ \t]{0,2}(?:number|num\.?|nos?\.?|id|#)"
+    r"|unit[ \t]{1,2}(?:number|no\.?)"
+    r"|case[ \t\-]?notes?[ \t]{1,2}(?:number|no\.?)"
+    r"|medical[ \t]{1,2}records?[ \t]{1,2}(?:number|no\.?)"
+    r"|patient[ \t]{1,2}(?:id|number|no\.?)"
+    r"|pas[ \t]{1,2}(?:number|no\.?|id)"
+    r"|mrn"
+    r"|r[a-z][a-z0-9][ \t]{1,2}(?:number|no\.?))"
+)
+# The label, an optional ":" "#" "=" "-" or "is", then the identifier (checked in Python).
+_HOSPITAL_LABELLED = re.compile(
+    rf"(?<![A-Za-z]){_HOSPITAL_LABEL}[ \t]{{0,3}}(?:[:#=\-.][ \t]{{0,3}}|is[ \t]{{1,3}})?"
+    r"(?P<id>(?:[A-Za-z]{1,3}[ \t\-]?)?[0-9]{2,10}(?:[ \t\-][0-9]{2,8})?[A-Za-z]?)"
+    r"(?![A-Za-z0-9]|[ \t.\-]{1,3}[0-9])",
+    re.IGNORECASE,
+)
+_HOSPITAL_LABELLED_LOWER = re.compile(_HOSPITAL_LABELLED.pattern)
+# Five digits, perhaps split once after the second: every identifier has them (the quick test).
+_FIVE_DIGITS = re.compile(r"[0-9]{2}[ \t\-]?[0-9]{3}")
+_LABEL_REACH = 48  # the label and separator end at most this far before the five digits
+_ID_REACH = 24  # and the identifier ends at most this far after them
+
+
+def _labelled_hospital_numbers(text: str, lowered: str) -> Iterator[re.Match[str]]:
+    """Matches of the labelled form, looked for only around runs of five digits."""
+    pattern, searched = (_HOSPITAL_LABELLED_LOWER, lowered) if lowered else (_HOSPITAL_LABELLED, text)
+    lo = hi = -1
+    for digits in _FIVE_DIGITS.finditer(text):
+        if digits.start() - _LABEL_REACH > hi:
+            if hi >= 0:
+                yield from pattern.finditer(searched, lo, hi)
+            lo = max(0, digits.start() - _LABEL_REACH)
+        hi = min(len(text), digits.end() + _ID_REACH)
+    if hi >= 0:
+        yield from pattern.finditer(searched, lo, hi)
+
+
+# An identifier that starts with a trust's organisation code: R and two capitals or digits.
+_TRUST_PREFIXED = re.compile(r"R(?<![A-Za-z0-9]R)[A-Z][A-Z0-9][ \t]?[0-9]{6,8}(?![A-Za-z0-9])")
+_ID_DIGITS = re.compile(r"[0-9]")
+
+
+def _hospital_numbers(text: str, lowered: str) -> Iterator[Finding]:
+    for match in _labelled_hospital_numbers(text, lowered):
+        found = match.group("id")
+        digits = "".join(_ID_DIGITS.findall(found))
+        if not 5 <= len(digits) <= 10 or (digits[0] == "0" and len(digits) >= 10):
+            continue  # too short to identify anyone, or a phone number
+        yield Finding("hospital_number", match.start("id"), match.end("id"))
+    for match in _TRUST_PREFIXED.finditer(text):
+        yield Finding("hospital_number", match.start(), match.end())
+
+
+# --- Patients' names -----------------------------------------------------------------------------
+
+_GIVEN_NAMES_TEXT = """
+    Aaron Abdul Abigail Ada Adam Adrian Agnes Ahmed Aidan Aisha Alan Albert Alex Alexander Alexandra
+    Alfie Alfred Ali Alice Alison Amanda Amber Amelia Amir Amy Andrea Andrew Andy Angela Ann Anna
+    Anne Annie Anthony Archie Arthur Ashley Audrey Barbara Barry Beatrice Ben Benjamin Bernard Beryl
+    Beth Bethany Betty Bill Bob Brenda Brian Bridget Callum Carl Carol Caroline Catherine Charles
+    Charlie Charlotte Chloe Chris Christine Christopher Claire Clare Colin Connor Craig Daisy Daniel
+    Danielle Darren David Dean Debbie Deborah Declan Denise Dennis Derek Diana Diane Doris Dorothy
+    Douglas Duncan Dylan Edward Eileen Elaine Eleanor Elizabeth Ella Ellie Emily Emma Eric Ethan
+    Evelyn Fatima Fiona Florence Frances Francesca Freddie Frederick Freya Gareth Gary Gemma Geoffrey
+    George Georgia Gerald Gillian Gladys Glenn Gordon Graham Hannah Harold Harriet Harry Harvey
+    Hassan Hazel Heather Helen Henry Hilda Holly Hugh Ian Imogen Irene Isaac Isabel Isabella Isla
+    Jack Jacob Jacqueline Jake James Jamie Jan Jane Janet Janice Jason Jean Jennifer Jenny Jessica
+    Jill Joan Joanna Joanne Joe Joel John Jonathan Joseph Joshua Joyce Judith Julia Julie Karen Kate
+    Katherine Kathleen Katie Keith Kelly Kenneth Kevin Kieran Kirsty Laura Lauren Leah Lee Leo
+    Leon Lesley Leslie Lewis Liam Lily Linda Lisa Logan Louise Lucy Luke Lynn Maisie Malcolm Margaret
+    Maria Marie Marjorie Martin Mary Matthew Maureen Megan Melanie Michael Michelle Mohammed Mohammad
+    Muhammad Molly Muriel Nadia Natalie Nathan Neil Nicholas Nicola Nigel Noah Norman Oliver Olivia
+    Omar Oscar Owen Pamela Patricia Patrick Paul Paula Pauline Peter Philip Phoebe Phyllis Priya
+    Rachel Rajesh Ravi Raymond Rebecca Richard Rita Robert Robin Roger Ronald Rosemary Ross Roy Ruby
+    Rachael Ruth Ryan Sally Samantha Samuel Sandra Sarah Scott Sean Shane Sharon Sheila Shirley Simon
+    Sophie Stanley Stephanie Stephen Steven Stuart Susan Suzanne Sylvia Tariq Teresa Terence Thomas
+    Timothy Tina Toby Tom Tony Tracey Tracy Trevor Valerie Vanessa Victoria Vincent Violet Wayne
+    Wendy William Yasmin Yvonne Zara Zoe Zoë Sian Siobhan Eamon Niamh Aoife Ciara Seamus Fergus Hamish
+    Morag Mhairi Iain Alistair Angus Ewan Rhys Dafydd Gwen Bronwen Emrys Ffion Cerys Kwame Chidi Ngozi
+    Amara Kofi Ade Tunde Sunita Anjali Deepak Arjun Sanjay Pooja Harpreet Gurpreet Jaspreet Imran
+    Bilal Zainab Maryam Yusuf Ibrahim Khadija Ayesha Nasreen Wei Mei Ling Jun Kenji Piotr Katarzyna
+    Agnieszka Tomasz Andrzej Magdalena Ioana Elena Maria Stefan Mihai Ana Luis Carlos Sofia Marco
+"""
+_GIVEN_NAMES = frozenset(_GIVEN_NAMES_TEXT.split())
+_TITLES = r"(?:Mr|Mrs|Ms|Miss|Mx|Master)"
+# Staff and dignitaries are not patients: a name after one of these is not flagged.
+_STAFF_TITLES_TEXT = """
+    dr doctor prof professor nurse sister matron charge cllr councillor sir dame rev revd reverend
+    lord lady baroness baron minister mp
+"""
+_STAFF_TITLES = frozenset(_STAFF_TITLES_TEXT.split())
+_ROLE_WORDS_TEXT = """
+    head director manager managers lead leads leader leaders nurse nurses consultant consultants
+    matron officer chair chairs chairman chairwoman chairperson chief coordinator co-ordinator
+    facilitator facilitators practitioner specialist therapist physio physiotherapist gp doctor
+    surgeon physician registrar clinician clinicians educator adviser advisor lecturer professor
+    fellow researcher student volunteer volunteers champion governor trustee analyst administrator
+    secretary commissioner member representative rep partner expert editor author blogger founder
+    ceo cio cno cco cmo cto deputy assistant associate senior junior principal paramedic pharmacist
+    midwife visitor worker carer colleague colleagues speaker speakers presenter panellist host
+    guest keynote team staff sponsor organiser organizer convenor moderator admin librarian
+    psychologist psychiatrist dietitian counsellor officer owner designer developer engineer
+    architect steward coach mentor trainer tutor writer journalist reporter ambassador patron
+    president vice executive officer chaplain receptionist healthcare porter clerk
+"""
+_ROLE_WORDS = frozenset(_ROLE_WORDS_TEXT.split())
+# Verbs that say a person is speaking, presenting or doing their job, not being treated.
+_STAFF_VERBS_TEXT = """
+    presented presents presenting spoke speaks speaking chaired chairs chairing facilitated
+    facilitates led leads leading hosted hosts opened opens closed closes welcomed welcomes
+    introduced introduces thanked thanks ran runs tweeted tweets blogged blogs wrote writes gave
+    gives delivered delivers talked talks explained explains described describes shared shares
+    reminded reminds summarised summarises summarized asked asks answered answers noted notes
+    suggested suggests showed shows demonstrated demonstrates launched launches joined joins manages
+    managed works worked coordinates coordinated organised organises organized reviewed reviews
+    trained trains teaches taught recorded records posted posts moderated moderates invited invites
+    argued argues said says will would could should can from of at about co-chaired co-chairs co-led
+    co-leads co-facilitated co-presented co-produced co-hosted
+"""
+_STAFF_VERBS = frozenset(_STAFF_VERBS_TEXT.split())
+# Words after a name that make it the name of a thing: "Florence Nightingale Foundation".
+_NAMED_THING_TEXT = """
+    Foundation Trust Hospital Hospitals Ward Unit Centre Center House Building Wing Award Awards
+    Lecture Lectures Prize Fund Fellowship Fellowships Institute Day Scholarship Scholars School
+    College University Library Suite Room Clinic Hospice Practice Surgery Road Street Lane Way
+    Programme Program Project Network Academy Society Memorial Theatre Hall
+"""
+_NAMED_THING = frozenset(_NAMED_THING_TEXT.split())
+_CAP_WORD = (
+    r"(?:Mc|Mac|O['\u2019]|D['\u2019])?[A-Z][a-z\u00e0-\u00ff'\u2019]{1,30}"
+    r"(?:-[A-Z][a-z\u00e0-\u00ff]{1,30})?"
+)
+# Both patterns start with a letter, not a look-behind, so the regular expression engine skips
+# quickly to the places where they may match.
+_TITLED_NAME = re.compile(
+    r"M(?<![\w'\u2019\-]M)(?:r|rs|s|iss|x|aster)\.?[ \t]{1,2}"
+    rf"(?P<names>{_CAP_WORD}(?:[ \t]{{1,2}}{_CAP_WORD}){{0,2}})(?![\w'\u2019\-])"
+)
+# A given name followed by a capitalised word; only the given name is consumed, so "Jane Smith
+# John Brown" yields both pairs.
+_NAME_PAIR = re.compile(
+    r"[A-Z](?<![\w'\u2019\-][A-Z])[a-z\u00e0-\u00ff]{1,15}"
+    rf"(?=[ \t]{{1,2}}(?P<surname>{_CAP_WORD})(?![\w'\u2019\-]))"
+)
+_CLINICAL = re.compile(
+    r"(?<![A-Za-z])(?:(?:re-?)?admitted|admission|diagnosed|diagnosis|discharged|sectioned|detained"
+    r"|deceased|died|passed[ \t]away|overdosed?|overdoses|sepsis|septic|dementia|delirium|stroke"
+    r"|seizures?|fractured?|cancer|tumour|chemo(?:therapy)?|dialysis|palliative|end[ \t]of[ \t]life"
+    r"|dnacpr|dnar|resuscitated|intubated|ventilated|icu|itu|a&e|in-?patient|self[ \t\-]harm(?:ed|ing)?"
+    r"|suicidal|psychosis|psychotic|schizophrenia|bipolar|pneumonia|hepatitis"
+    r"|(?:bed|bay)[ \t]{0,2}[0-9]{1,3}|(?:on|to|onto|in|from)[ \t]{1,2}(?:the[ \t]{1,2})?ward(?![A-Za-z]))"
+    r"(?![A-Za-z])",
+    re.IGNORECASE,
+)
+_CLINICAL_LOWER = re.compile(_CLINICAL.pattern)
+_SENTENCE_END = re.compile(r"[.!?](?:[ \t]{1,3}(?=[A-Z\"'(\u2018\u201c])|$)|\n")
+_EVENT_BEFORE_DATE = re.compile(
+    r"(?<![A-Za-z])(?:on|from|until|till|to|by|since|before|after|during|at|for|held|dated|until|and|or"
+    r"|the)[ \t]{1,3}(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?[ \t]{1,3})?(?:the[ \t]{1,3})?$",
+    re.IGNORECASE,
+)
+# The word after a name, past "and Jane Smith" when two people are named together.
+_WORD_AFTER = re.compile(
+    r"[ \t]{1,2}(?:and[ \t]{1,2}[A-Z][\w'\u2019\-]{1,30}[ \t]{1,2}[A-Z][\w'\u2019\-]{1,30}[ \t]{1,2})?"
+    r"(?P<word>[\w'\u2019&\-]{1,40})"
+)
+_ROLE_AFTER = re.compile(
+    r"^[ \t]{0,2}(?:,|\(|\u2013|\u2014|-|was|is)[ \t]{0,2}"
+    r"(?:(?:a|an|the|our|their|his|her|and|of)[ \t]{1,2})?"
+    r"(?P<words>(?:[\w'\u2019&\-]{1,40}[ \t]{1,2}){0,3}[\w'\u2019&\-]{1,40})"
+)
+_NAME_BEFORE = 40
+_NAME_AFTER = 60
+
+
+def _patient_names(
+    text: str, lowered: str, dates: list[re.Match[str]], births: list[tuple[int, int]]
+) -> Iterator[Finding]:
+    """Names of people next to a date of birth, a birth word or a clinical word (see the docstring).
+
+    Names are found first (cheap: they are rare and the patterns skip ahead); each is then
+    checked against its own few words of context. When names are dense (adversarial text, a
+    list of people) the clinical words are found once for the whole text instead, so the work
+    stays linear either way.
+    """
+    candidates = _name_candidates(text)
+    if not candidates:
+        return
+    dated = [
+        date.span()
+        for date in dates
+        if not _EVENT_BEFORE_DATE.search(text, max(0, date.start() - 30), date.start())
+    ]
+    triggers = sorted(births + dated)
+    dense = len(candidates) > 64 and len(candidates) > len(text) // 400
+    if dense:
+        triggers = sorted(
+            triggers + (_spans(_CLINICAL_LOWER, lowered) if lowered else _spans(_CLINICAL, text))
+        )
+    for start, end, titled in candidates:
+        if dense and not _any_within(triggers, start - _NAME_BEFORE, end + _NAME_AFTER):
+            continue  # the quick test
+        if _in_patient_context(text, start, end, triggers, titled=titled, search_clinical=not dense):
+            yield Finding("patient_name", start, end)
+
+
+def _name_candidates(text: str) -> list[tuple[int, int, bool]]:
+    """(start, end, titled) of every titled name and every given name with a surname, by start."""
+    titled: list[tuple[int, int, bool]] = []
+    for match in _TITLED_NAME.finditer(text):
+        names = match.group("names").split()
+        while names and names[-1] in _NOT_NAMES:  # "Mrs Smith On Monday" is Mrs Smith
+            names.pop()
+        if names and names[0] not in _NOT_NAMES:
+            titled.append((match.start(), _names_end(match, names), True))
+    pairs: list[tuple[int, int, bool]] = []
+    ends = [end for _, end, _ in titled]
+    for match in _NAME_PAIR.finditer(text):
+        given, surname = match.group(), match.group("surname")
+        if given not in _GIVEN_NAMES or surname in _NOT_NAMES or surname in _GIVEN_NAMES_NOT_SURNAMES:
+            continue
+        i = bisect.bisect_right(ends, match.start())  # inside "Mrs Jane Smith" already
+        if i < len(titled) and titled[i][0] <= match.start():
+            continue
+        pairs.append((match.start(), match.end("surname"), False))
+    return sorted(titled + pairs)
+
+
+_GIVEN_NAMES_NOT_SURNAMES = frozenset(("Mr", "Mrs", "Ms", "Miss", "Mx", "Dr", "Prof"))
+
+
+def _names_end(match: re.Match[str], names: list[str]) -> int:
+    """Where the kept words of a titled name end in the text (words may be two spaces apart)."""
+    pos = match.start("names")
+    for name in names:
+        pos = match.string.index(name, pos) + len(name)
+    return pos
+
+
+def _in_patient_context(
+    text: str, start: int, end: int, triggers: list[tuple[int, int]], *, titled: bool, search_clinical: bool
+) -> bool:
+    lo, hi = max(0, start - _NAME_BEFORE), end + _NAME_AFTER
+    before = text[lo:start]
+    after = text[end:hi]
+    if (cut := _last_sentence_end(before)) is not None:
+        before = before[cut:]
+        lo = start - len(before)
+    if (stop := _SENTENCE_END.search(after)) is not None:
+        after = after[: stop.start()]
+        hi = end + len(after)
+    near = _any_within(triggers, lo, start) or _any_within(triggers, end, hi)
+    if not near and search_clinical:
+        near = _CLINICAL.search(before) is not None or _CLINICAL.search(after) is not None
+    if not near:
+        return False
+    return not (_is_staff(before, after, titled=titled) or _is_named_thing(after))
+
+
+def _last_sentence_end(before: str) -> int | None:
+    last = None
+    for found in _SENTENCE_END.finditer(before):
+        last = found.end()
+    return last
+
+
+def _is_staff(before: str, after: str, *, titled: bool) -> bool:
+    """Whether the words around a name say it is someone at work, not a patient (see the docstring)."""
+    if before[-1:] in (" ", "\t"):
+        words = before.split()[-4:]
+        last = words[-1].rstrip(",:.").lower() if words else ""
+        if not titled and (last in _STAFF_TITLES or last in _ROLE_WORDS):
+            return True  # "Dr Jane Smith", "consultant John Smith", "our GP, John Smith"
+        if not titled and len(words) >= 2 and last in _BY_FROM and words[-2].lower() in _SPEAKER_BEFORE:
+            return True  # "led by Jane Smith", "we heard from John Smith"
+        if not titled and last == "and":
+            return True  # "Jane Smith and John Smith", named together as speakers
+        if words and words[-1].endswith(",") and any(w.strip(",:.()").lower() in _ROLE_WORDS for w in words):
+            return True  # "Our Director of Nursing, Niamh Okafor, ..."
+    role = _ROLE_AFTER.match(after)
+    if role is not None and any(w.lower() in _ROLE_WORDS for w in role.group("words").split()):
+        return True
+    word_after = _WORD_AFTER.match(after)
+    return word_after is not None and word_after.group("word").lower() in _STAFF_VERBS
+
+
+_BY_FROM = frozenset(("by", "from", "to"))
+_SPEAKER_BEFORE_TEXT = """
+    led chaired co-chaired hosted run facilitated presented introduced organised written talk talks
+    session presentation blog slides welcomed heard hear thanks
+"""
+_SPEAKER_BEFORE = frozenset(_SPEAKER_BEFORE_TEXT.split())
+_NAMED_THING_AFTER = re.compile(r"[ \t]{1,2}([A-Z][a-z]{1,20})")
+
+
+def _is_named_thing(after: str) -> bool:
+    word_after = _NAMED_THING_AFTER.match(after)
+    return word_after is not None and word_after.group(1) in _NAMED_THING
 
 
 # --- E-mail addresses --------------------------------------------------------------------------
@@ -559,14 +958,26 @@ def _emails(text: str) -> Iterator[Finding]:
 
 
 def _resolve_overlaps(found: list[Finding]) -> list[Finding]:
-    """One span gets one kind: the higher-priority finding keeps it."""
+    """One span gets one kind: the higher-priority finding keeps it.
+
+    Kind by kind in order of priority, each finding is kept unless it overlaps one kept
+    already; the kept list is rebuilt once per kind (a merge of two sorted runs), so this is
+    O(n log n) however the kinds interleave.
+    """
     rank = {kind: n for n, kind in enumerate(_PRIORITY)}
-    starts: list[int] = []
+    by_kind: dict[str, list[Finding]] = {}
+    for finding in found:
+        by_kind.setdefault(finding.kind, []).append(finding)
     kept: list[Finding] = []  # sorted by start, never overlapping, so also sorted by end
-    for finding in sorted(found, key=lambda f: (rank.get(f.kind, len(rank)), f.start)):
-        i = bisect.bisect_left(starts, finding.end)
-        if i > 0 and kept[i - 1].end > finding.start:
-            continue
-        starts.insert(i, finding.start)
-        kept.insert(i, finding)
+    starts: list[int] = []
+    for kind in sorted(by_kind, key=lambda k: rank.get(k, len(rank))):
+        accepted: list[Finding] = []
+        for finding in sorted(by_kind[kind], key=lambda f: f.start):
+            i = bisect.bisect_left(starts, finding.end)
+            if (i > 0 and kept[i - 1].end > finding.start) or (accepted and accepted[-1].end > finding.start):
+                continue
+            accepted.append(finding)
+        if accepted:
+            kept = sorted(kept + accepted, key=lambda f: f.start)
+            starts = [f.start for f in kept]
     return kept

@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from coproduce.governance import views
+from coproduce.governance import policy_views, redaction_views, rights_views, views
 
 app_name = "governance"
 
@@ -20,4 +20,12 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("watched-words/", views.watched_words, name="watched_words"),
     path("watched-words/<int:pk>/remove/", views.watched_word_remove, name="watched_word_remove"),
     path("members/<str:username>/", views.member_sanction, name="member_sanction"),
+    path("spaces/<slug:space_slug>/guard/", policy_views.guard_policy, name="guard_policy"),
+    # Data rights (export, erasure, retention)
+    path("my-data/export/", rights_views.my_export, name="my_export"),
+    path("members/<int:pk>/erase/", rights_views.member_erase, name="member_erase"),
+    path("spaces/<slug:space_slug>/retention/", rights_views.space_retention, name="space_retention"),
+    # Redaction of guard findings (moderators)
+    path("redact/revisions/<int:pk>/", redaction_views.revision_redact, name="revision_redact"),
+    path("redact/comments/<int:pk>/", redaction_views.comment_redact, name="comment_redact"),
 ]

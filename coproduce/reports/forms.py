@@ -8,6 +8,7 @@ from django import forms
 from django.forms.formsets import BaseFormSet, formset_factory
 
 from coproduce.accounts.models import CreditChoice
+from coproduce.lib.confirm import ConfirmableForm
 from coproduce.reports.models import OGL, Section
 
 MAX_SECTIONS = 100
@@ -25,7 +26,7 @@ def _title_field() -> forms.CharField:
     )
 
 
-class PaperCreateForm(forms.Form):
+class PaperCreateForm(ConfirmableForm):
     title = _title_field()
     template = forms.ChoiceField(
         label="Start from",
@@ -46,7 +47,7 @@ class PaperCreateForm(forms.Form):
     )
 
 
-class PaperDetailsForm(forms.Form):
+class PaperDetailsForm(ConfirmableForm):
     title = _title_field()
     licence = forms.CharField(
         label="Licence",
@@ -148,7 +149,7 @@ def used_choice(used: bool | None) -> str:
     return "undecided" if used is None else ("used" if used else "not_used")
 
 
-class SectionWriteForm(forms.Form):
+class SectionWriteForm(ConfirmableForm):
     section = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
     heading = forms.CharField(
         label="Heading",

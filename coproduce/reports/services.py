@@ -41,7 +41,7 @@ from coproduce.accounts.models import CreditChoice, User
 from coproduce.communities.access import can_read_space
 from coproduce.communities.models import Space
 from coproduce.governance import audit
-from coproduce.governance.safety import check_submission
+from coproduce.governance.policy import check_blocking_for_space, check_for_space
 from coproduce.lib.errors import Conflict
 from coproduce.lib.markdown import render
 from coproduce.lib.ratelimit import hit
@@ -109,14 +109,16 @@ class PaperNotReady(Exception):
 # --- papers ----------------------------------------------------------------------------------
 
 
-def paper_create(*, actor: User, space: Space, title: str, template: str = "briefing") -> Paper:
+def paper_create(
+    *, actor: User, space: Space, title: str, template: str = "briefing", confirmed: bool = False
+) -> Paper:
     _require_editor(actor, space)
     errors: Errors = {}
     title = _title(errors, title)
     if template not in TEMPLATES:
         errors["template"] = [f"Choose one of: {', '.join(TEMPLATES)}."]
     _raise(errors)
-    check_submission({"title": title})
+    confirmation = check_for_space(space=space, fields={"title": title}, confirmed=confirmed)
     now = timezone.now()
     with transaction.atomic():
         paper = Paper.objects.create(
@@ -132,6 +134,7 @@ def paper_create(*, actor: User, space: Space, title: str, template: str = "brie
             space=space,
             after={"title": title, "template": template},
         )
+        confirmation.record(actor=actor, target=paper, space=space, during="paper.create")
     return paper
 
 
@@ -142,8 +145,12 @@ def paper_update(
     title: str | None = None,
     sections: list[SectionInput] | None = None,
     licence: str | None = None,
+    confirmed: bool = False,
 ) -> Paper:
-    """Change the title, licence and sections (the list replaces the old one, in order)."""
+    """Change the title, licence and sections (the list replaces the old one, in order).
+
+    The space's guard policy applies to the text; `confirmed` accepts what it only warns about.
+    """
     space = paper.space
     _require_editor(actor, space)
     errors: Errors = {}
@@ -158,10 +165,15 @@ def paper_update(
         _check_sections(errors, paper, sections, actor, cards)
     _raise(errors)
     checked = {"title": title or ""}
+    previous = {"title": paper.title}
+    saved = {section.pk: section for section in paper.sections.all()}
     for i, item in enumerate(sections or []):
         checked[f"sections[{i}].heading"] = item.heading
         checked[f"sections[{i}].body"] = item.body
-    check_submission(checked)
+        if item.id in saved:
+            previous[f"sections[{i}].heading"] = saved[item.id].heading
+            previous[f"sections[{i}].body"] = saved[item.id].body
+    confirmation = check_for_space(space=space, fields=checked, confirmed=confirmed, previous=previous)
     with transaction.atomic():
         locked = Paper.objects.select_for_update().get(pk=paper.pk)
         before = {"title": locked.title, "licence": locked.licence}
@@ -182,11 +194,14 @@ def paper_update(
             before=before,
             after={"title": locked.title, "licence": locked.licence, "revision": number},
         )
+        confirmation.record(actor=actor, target=locked, space=space, during="paper.update")
     _copy(locked, paper)
     return paper
 
 
-def section_write(*, actor: User, section: Section, heading: str, body: str) -> Section:
+def section_write(
+    *, actor: User, section: Section, heading: str, body: str, confirmed: bool = False
+) -> Section:
     paper = section.paper
     space = paper.space
     _require_editor(actor, space)
@@ -194,10 +209,15 @@ def section_write(*, actor: User, section: Section, heading: str, body: str) -> 
     heading = _heading(errors, "heading", heading)
     body = _body(errors, "body", body)
     _raise(errors)
-    check_submission({"heading": heading, "body": body})
+    confirmation = check_for_space(
+        space=space,
+        fields={"heading": heading, "body": body},
+        confirmed=confirmed,
+        previous={"heading": section.heading, "body": section.body},
+    )
     with transaction.atomic():
         locked = Section.objects.select_for_update().get(pk=section.pk)
-        before = {"heading": locked.heading, "body": locked.body}
+        before = {"heading": locked.heading}  # the text itself is in the paper's revisions
         locked.heading, locked.body = heading, body
         locked.html = render(body, space_slug=space.slug).html
         locked.save(update_fields=["heading", "body", "html"])
@@ -209,8 +229,9 @@ def section_write(*, actor: User, section: Section, heading: str, body: str) -> 
             target=paper,
             space=space,
             before=before,
-            after={"section": locked.pk, "heading": heading, "body": body, "revision": number},
+            after={"section": locked.pk, "heading": heading, "revision": number},
         )
+        confirmation.record(actor=actor, target=paper, space=space, during="paper.section_write")
     section.heading, section.body, section.html = locked.heading, locked.body, locked.html
     return section
 
@@ -288,7 +309,8 @@ def paper_publish(*, actor: User, paper: Paper) -> Edition:
     problems, cards = _problems(paper, actor)
     if problems:
         raise PaperNotReady(problems)
-    check_submission(_whole_paper(paper))
+    # What the space blocks refuses; what it only warns about was confirmed as it was written.
+    check_blocking_for_space(space=space, fields=_whole_paper(paper))
     hit(scope="paper-render", key=str(actor.pk), limit=settings.PAPER_RENDERS_PER_HOUR, window=3600)
     with transaction.atomic():
         locked = Paper.objects.select_for_update().get(pk=paper.pk)

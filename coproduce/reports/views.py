@@ -26,7 +26,9 @@ from django.views.decorators.http import require_POST
 
 from coproduce.accounts.models import User
 from coproduce.communities import access as space_access
+from coproduce.governance.policy import NeedsConfirmation
 from coproduce.governance.safety import UnsafeContent, describe
+from coproduce.lib.confirm import attempt_confirmable
 from coproduce.lib.errors import Conflict
 from coproduce.lib.ratelimit import RateLimited
 from coproduce.lib.views import attempt, posted, signed_in
@@ -161,10 +163,14 @@ def create(request: HttpRequest, space_slug: str) -> HttpResponse:
     form = PaperCreateForm(posted(request))
     if form.is_valid():
         actor, data = signed_in(request), form.cleaned_data
-        paper = attempt(
+        paper = attempt_confirmable(
             form,
             lambda: services.paper_create(
-                actor=actor, space=space, title=data["title"], template=data["template"]
+                actor=actor,
+                space=space,
+                title=data["title"],
+                template=data["template"],
+                confirmed=form.confirmed,
             ),
         )
         if paper is not None:
@@ -294,7 +300,10 @@ def edit(request: HttpRequest, space_slug: str, pk: int) -> HttpResponse:
                     title=details.cleaned_data["title"],
                     licence=details.cleaned_data["licence"],
                     sections=sections,
+                    confirmed=details.confirmed,
                 )
+            except NeedsConfirmation as warning:
+                details.ask_to_confirm(_named_for_people(warning))
             except (ValidationError, UnsafeContent) as error:
                 _apply_section_errors(details, sent, error)
             else:
@@ -308,6 +317,18 @@ def edit(request: HttpRequest, space_slug: str, pk: int) -> HttpResponse:
         "has_errors": bool(details.errors or formset.total_error_count()),
     }
     return render(request, "reports/edit.html", context, status=status)
+
+
+def _named_for_people(warning: NeedsConfirmation) -> NeedsConfirmation:
+    """ "sections[2].body" → "Section 3, text", as the edit page shows its fields."""
+
+    def name(field: str) -> str:
+        found = re.fullmatch(r"sections\[(\d+)\]\.(heading|body)", field)
+        if found is None:
+            return field.capitalize()
+        return f"Section {int(found[1]) + 1}, {'heading' if found[2] == 'heading' else 'text'}"
+
+    return NeedsConfirmation(findings={name(field): found for field, found in warning.findings.items()})
 
 
 # --- the synthesis board ------------------------------------------------------------------------
@@ -402,10 +423,14 @@ def _write(
             form.add_error(None, "That section is no longer in the paper. Copy your text before you reload.")
             return form, None
         actor, data = signed_in(request), form.cleaned_data
-        saved = attempt(
+        saved = attempt_confirmable(
             form,
             lambda: services.section_write(
-                actor=actor, section=section, heading=data["heading"], body=data["body"]
+                actor=actor,
+                section=section,
+                heading=data["heading"],
+                body=data["body"],
+                confirmed=form.confirmed,
             ),
         )
         if saved is not None:

@@ -4,6 +4,11 @@ Reading follows the space (coproduce.communities.access): a page in a space the 
 read is "not found" (404), never "forbidden", so its existence does not leak. Editing is for
 community members who can read the space; in a private space that means its own members (and
 community admins, who can read and manage every space). Readers who cannot edit get 403.
+
+Contributing (editing pages, commenting, uploading) also needs the latest code of conduct to
+have been accepted (coproduce.communities.conduct): `can_edit_space` says no until then, and
+the `get_*_for_editor` helpers raise `ConductNotAccepted` (a 403 with the stable code
+"conduct_not_accepted") for someone who could edit once they accept it.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from coproduce.accounts.models import User
+from coproduce.communities import conduct
 from coproduce.communities.access import (
     Viewer,
     can_manage_space,
@@ -27,11 +33,13 @@ from coproduce.wiki.models import Page, PageAlias, PageTemplate
 __all__ = [
     "can_edit_space",
     "can_read_space",
+    "could_edit_space",
     "get_page_for_editor",
     "get_page_for_user",
     "get_space_for_editor",
     "get_space_for_user",
     "get_template_for_manager",
+    "require_editor",
     "spaces_readable_by",
 ]
 
@@ -40,7 +48,13 @@ CANNOT_EDIT = "Only community members who belong to this space can edit its page
 
 
 def can_edit_space(viewer: Viewer, space: Space) -> bool:
-    """Write in the space (pages, comments): its readers who are members and not suspended."""
+    """Write in the space (pages, comments): its readers who are members, not suspended, and
+    who have accepted the latest code of conduct."""
+    return could_edit_space(viewer, space) and conduct.has_accepted(viewer)
+
+
+def could_edit_space(viewer: Viewer, space: Space) -> bool:
+    """`can_edit_space` before the code of conduct is considered: whether accepting it would do."""
     if not isinstance(viewer, User) or not viewer.is_member or not can_read_space(viewer, space):
         return False
     if viewer.is_suspended:
@@ -72,17 +86,22 @@ def get_page_for_user(viewer: Viewer, space_slug: str, page_slug: str, *, allow_
     return page
 
 
+def require_editor(viewer: Viewer, space: Space) -> None:
+    """403 unless the viewer may edit the space: ConductNotAccepted when only that is missing."""
+    if not could_edit_space(viewer, space):
+        raise PermissionDenied(CANNOT_EDIT)
+    conduct.require_accepted(viewer)
+
+
 def get_page_for_editor(viewer: Viewer, space_slug: str, page_slug: str) -> Page:
     page = get_page_for_user(viewer, space_slug, page_slug)
-    if not can_edit_space(viewer, page.space):
-        raise PermissionDenied(CANNOT_EDIT)
+    require_editor(viewer, page.space)
     return page
 
 
 def get_space_for_editor(viewer: Viewer, space_slug: str) -> Space:
     space = get_space_for_user(viewer, space_slug)
-    if not can_edit_space(viewer, space):
-        raise PermissionDenied(CANNOT_EDIT)
+    require_editor(viewer, space)
     return space
 
 

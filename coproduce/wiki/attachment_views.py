@@ -14,16 +14,20 @@ from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from coproduce.communities import conduct
+from coproduce.communities.conduct_views import conduct_url
 from coproduce.governance.safety import UnsafeContent, describe
 from coproduce.lib.ratelimit import RateLimited, hit
 from coproduce.lib.views import apply_errors, signed_in
 from coproduce.wiki import access
 from coproduce.wiki.attachments import (
+    UnsafeFile,
     attachment_add,
     attachment_remove,
     attachments_of,
     get_attachment_for_editor,
     get_attachment_for_user,
+    is_held,
 )
 from coproduce.wiki.models import Attachment, Page
 
@@ -54,6 +58,13 @@ class AttachmentForm(forms.Form):
 
 def _apply_unsafe(form: AttachmentForm, error: UnsafeContent) -> None:
     """Say where the patient-identifiable data is: in the file's name or in its text."""
+    if isinstance(error, UnsafeFile):
+        form.add_error(
+            "file",
+            f"{error}. Do not share patient-identifiable data here; remove it and upload the file "
+            "again. Nothing was saved.",
+        )
+        return
     where = {"name": "The file's name contains", "file": "The file contains"}
     for field, findings in error.findings.items():
         form.add_error(
@@ -87,6 +98,14 @@ def attachments(request: HttpRequest, space_slug: str, page_slug: str) -> HttpRe
             except RateLimited as exc:
                 return _rate_limited(request, exc)
             attachment = _upload(request, page, form)
+            if attachment is not None and is_held(attachment):
+                messages.success(
+                    request,
+                    f"{attachment.name} has been uploaded. It is being checked for patient-identifiable "
+                    "data and will be available once the check has passed; if it finds any, the file "
+                    "will be removed and you will get an e-mail.",
+                )
+                return redirect("wiki:attachments", space_slug=page.space.slug, page_slug=page.slug)
             if attachment is not None:
                 messages.success(request, f"{attachment.name} has been attached to {page.title}.")
                 return redirect("wiki:attachments", space_slug=page.space.slug, page_slug=page.slug)
@@ -101,8 +120,17 @@ def attachments(request: HttpRequest, space_slug: str, page_slug: str) -> HttpRe
         "attachments": attachments_of(page),
         "can_edit": access.can_edit_space(request.user, page.space),
         "form": form,
+        **_conduct_notice(request, page),
     }
     return render(request, "wiki/attachments.html", context)
+
+
+def _conduct_notice(request: HttpRequest, page: Page) -> dict[str, object]:
+    """What the upload form's place shows to someone who must accept the code of conduct first."""
+    version = conduct.version_to_accept(request.user)
+    if not version or not access.could_edit_space(request.user, page.space):
+        return {}
+    return {"conduct_version": version, "accept_url": conduct_url(request.get_full_path())}
 
 
 def _rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
@@ -117,6 +145,8 @@ def download(
     request: HttpRequest, space_slug: str, page_slug: str, attachment_id: int, name: str
 ) -> HttpResponseBase:
     attachment = get_attachment_for_user(request.user, space_slug, page_slug, attachment_id)
+    if is_held(attachment):
+        raise Http404("This file is still being checked for patient-identifiable data.")
     if attachment.name != name or attachment.page.slug != page_slug:
         return redirect(
             "wiki:attachment",

@@ -3,35 +3,49 @@
 The type of a file is decided by its content alone (`sniff`), never by its name or the
 browser's content type, against a short allow-list. The name a person sees is cleaned
 (`clean_name`) and its extension made to match the sniffed type; on disk every file gets a
-random name. Names, and the text of plain-text files, pass the patient-data guard.
+random name. Names, and the text inside plain-text, Markdown, CSV, Word (.docx) and PDF files
+(`coproduce.wiki.extract`, which checks sizes, compression and element counts before parsing),
+pass the patient-data guard with the space's policy; what it blocks refuses the upload, naming
+where in the file it was ("paragraph 12", "page 3").
+
+Files larger than settings.SCAN_INLINE_BYTES are scanned after the upload by a background task
+(`tasks.scan_attachment`). Until the scan passes the attachment is *held*: its stored file lives
+in a "held" folder (`is_held`), it is listed as being checked and it is not served to anyone. A
+scan that passes moves the file to its place; one that finds what the space blocks, or a file
+that cannot be checked, removes the attachment, records `attachment.quarantine` in the audit log
+(the kinds and places found, never the text) and e-mails the uploader.
 """
 
 from __future__ import annotations
 
 import codecs
 import hashlib
+import posixpath
 import re
 import secrets
 import struct
 import unicodedata
 import zipfile
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import IO, Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 from django.http import Http404
 from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
 
 from coproduce.accounts.models import User
 from coproduce.governance import audit
-from coproduce.governance.safety import check_submission
+from coproduce.governance.policy import space_policy
+from coproduce.governance.safety import KIND_LABELS, Finding, UnsafeContent, check_submission, describe, scan
 from coproduce.search import index
-from coproduce.wiki import access
+from coproduce.wiki import access, extract
 from coproduce.wiki.models import Attachment, Page
 
 # --- Kinds of file -----------------------------------------------------------------------------
@@ -274,35 +288,64 @@ def _attachment_of(page: Page, attachment_id: int) -> Attachment:
 
 
 def attachments_of(page: Page) -> QuerySet[Attachment]:
-    return page.attachments.select_related("uploaded_by").order_by("name")
+    """The page's attachments by name, each with `held` (True while its scan is under way)."""
+    held = ExpressionWrapper(Q(file__contains=f"/{HELD_FOLDER}/"), output_field=BooleanField())
+    return page.attachments.select_related("uploaded_by").annotate(held=held).order_by("name")
+
+
+def is_held(attachment: Attachment) -> bool:
+    """Uploaded but not yet scanned for patient data: listed, but not served to anyone."""
+    return posixpath.basename(posixpath.dirname(attachment.file.name or "")) == HELD_FOLDER
 
 
 # --- Services ----------------------------------------------------------------------------------
 
 
+HELD_FOLDER = "held"
+
+
+@dataclass
+class UnsafeFile(UnsafeContent):
+    """Patient-identifiable data inside an uploaded file; `places` say what and where, for a person:
+    "an NHS number in paragraph 12"."""
+
+    places: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return "The file contains " + _sentence(self.places)
+
+
+def _sentence(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
 def attachment_add(*, page: Page, actor: User, upload: UploadedFile[bytes]) -> Attachment:
     """Attach an uploaded file to a page.
 
-    Raises PermissionDenied (no edit right), ValidationError({"file": [...]}) for a file that
-    is too large, empty or not an allowed kind, and UnsafeContent (fields "name" and "file")
-    for patient data in the name or, for plain text, Markdown and CSV, in the text.
-    Text inside PDF and office documents is not scanned yet: the issue that extracts it for
-    search will pass it through the guard too.
+    Raises PermissionDenied (no edit right, or ConductNotAccepted), ValidationError({"file":
+    [...]}) for a file that is too large, empty, not an allowed kind or that cannot be checked
+    safely (`extract.Refused`: a zip bomb, XML declarations, too many elements or pages), and
+    UnsafeContent for what the space's guard policy blocks in the name (field "name") or
+    UnsafeFile in the text inside (field "file", with `places`). A file larger than
+    settings.SCAN_INLINE_BYTES whose text can be checked is saved held and scanned after commit.
     """
     _require_editor(actor, page)
     size = _checked_size(upload)
     kind = sniff(upload, size, upload.name or "")
     if kind is None:
         raise ValidationError({"file": [NOT_ALLOWED]})
+    if kind.is_text and size > MAX_TEXT_BYTES:
+        limit = filesizeformat(MAX_TEXT_BYTES)
+        raise ValidationError({"file": [f"A text, Markdown or CSV file must be smaller than {limit}."]})
     name = clean_name(upload.name or "", kind)
-    fields = {"name": name}
-    if kind.is_text:
-        if size > MAX_TEXT_BYTES:
-            limit = filesizeformat(MAX_TEXT_BYTES)
-            raise ValidationError({"file": [f"A text, Markdown or CSV file must be smaller than {limit}."]})
-        upload.seek(0)
-        fields["file"] = upload.read().decode("utf-8", errors="replace")
-    check_submission(fields)
+    policy = space_policy(page.space)
+    check_submission({"name": name}, policy=policy)
+    scanned = kind.content_type in extract.EXTRACTED_TYPES
+    held = scanned and size > settings.SCAN_INLINE_BYTES
+    if scanned and not held:
+        refusal = file_refusal(upload, kind.content_type, policy)
+        if refusal is not None:
+            raise refusal
     digest = _sha256(upload)
     with transaction.atomic():
         locked = Page.objects.select_for_update().select_related("space").get(pk=page.pk)
@@ -315,7 +358,8 @@ def attachment_add(*, page: Page, actor: User, upload: UploadedFile[bytes]) -> A
             uploaded_by=actor,
         )
         upload.seek(0)
-        attachment.file.save(f"{secrets.token_hex(16)}.{kind.extension}", upload, save=False)
+        stored = f"{secrets.token_hex(16)}.{kind.extension}"
+        attachment.file.save(f"{HELD_FOLDER}/{stored}" if held else stored, upload, save=False)
         try:
             attachment.save()
             audit.record(
@@ -323,13 +367,146 @@ def attachment_add(*, page: Page, actor: User, upload: UploadedFile[bytes]) -> A
                 action="attachment.add",
                 target=attachment,
                 space=locked.space,
-                after=_snapshot(attachment),
+                after={**_snapshot(attachment), "held": True} if held else _snapshot(attachment),
             )
         except BaseException:
             attachment.file.storage.delete(attachment.file.name or "")
             raise
         transaction.on_commit(lambda: index.index_page(locked.pk))
+        if held:
+            from coproduce.wiki.tasks import scan_attachment  # the task module imports this one
+
+            attachment_id = attachment.pk
+            transaction.on_commit(lambda: scan_attachment.enqueue(attachment_id))
     return attachment
+
+
+def file_refusal(handle: IO[bytes], content_type: str, policy: Any) -> Exception | None:
+    """Why the text inside the file may not be stored (ValidationError or UnsafeFile), or None."""
+    try:
+        found = extract.extract(handle, content_type)
+    except extract.Refused as exc:
+        return ValidationError({"file": [exc.message]}, code=exc.code)
+    blocking = [f for f in scan(found.text) if policy.get(f.kind, "allow") == "block"] if found.text else []
+    if not blocking:
+        return None
+    text_file = content_type in extract.TEXT_TYPES
+    return UnsafeFile(findings={"file": blocking}, places=_places(found, blocking, text_file=text_file))
+
+
+def _places(
+    found: extract.Extracted, findings: list[Finding], *, text_file: bool, limit: int = 5
+) -> list[str]:
+    """ "an NHS number in paragraph 12" ("... at characters 7 to 18 (line 1)" in a text file), at
+    most `limit` of them, then "N more"."""
+    places: list[str] = []
+    for finding in findings[:limit]:
+        if text_file:
+            places.append(f"{describe([finding])} ({found.where(finding.start)})")
+            continue
+        label = KIND_LABELS.get(finding.kind, finding.kind)
+        article = "an" if label[:1].lower() in "aeiou" or label.startswith(("NHS", "MRN")) else "a"
+        places.append(f"{article} {label} in {found.where(finding.start)}")
+    if len(findings) > limit:
+        places.append(f"{len(findings) - limit} more")
+    return places
+
+
+def attachment_scan(*, attachment_id: int) -> str:
+    """Scan a held attachment's text: "passed" (now served), "removed" (quarantined), or "gone".
+
+    Run by the background task; the service names no actor (the audit entries have none).
+    """
+    attachment = (
+        Attachment.objects.select_related("page__space", "uploaded_by").filter(pk=attachment_id).first()
+    )
+    if attachment is None or not is_held(attachment):
+        return "gone"
+    storage, held_name = attachment.file.storage, attachment.file.name or ""
+    try:
+        with storage.open(held_name, "rb") as handle:
+            refusal = file_refusal(handle, attachment.content_type, space_policy(attachment.page.space))
+    except FileNotFoundError:
+        refusal = ValidationError({"file": ["The uploaded file is missing."]}, code="missing")
+    if refusal is None:
+        _release(attachment)
+        return "passed"
+    _quarantine(attachment, refusal)
+    return "removed"
+
+
+def _release(attachment: Attachment) -> None:
+    storage, held_name = attachment.file.storage, attachment.file.name or ""
+    folder = posixpath.dirname(posixpath.dirname(held_name))
+    with storage.open(held_name, "rb") as handle:
+        final_name = storage.save(posixpath.join(folder, posixpath.basename(held_name)), handle)
+    try:
+        with transaction.atomic():
+            rows = Attachment.objects.select_for_update().select_related("page__space")
+            locked = rows.filter(pk=attachment.pk).first()
+            if locked is None:  # removed while it was being scanned
+                storage.delete(final_name)
+                return
+            locked.file.name = final_name
+            locked.save(update_fields=["file"])
+            audit.record(
+                actor=None,
+                action="attachment.scan_passed",
+                target=locked,
+                space=locked.page.space,
+                after=_snapshot(locked),
+            )
+            transaction.on_commit(lambda: storage.delete(held_name))
+    except BaseException:
+        storage.delete(final_name)
+        raise
+
+
+def _quarantine(attachment: Attachment, refusal: Exception) -> None:
+    """Remove the attachment and its file; record what kind of problem and where, tell the uploader."""
+    page, uploader = attachment.page, attachment.uploaded_by
+    storage, stored_name = attachment.file.storage, attachment.file.name
+    if isinstance(refusal, UnsafeFile):
+        kinds = sorted({f.kind for found in refusal.findings.values() for f in found})
+        reason, places = "patient_data", refusal.places
+        explanation = f"It contains {_sentence(refusal.places)}, which may not be shared in this space."
+    else:
+        assert isinstance(refusal, ValidationError)
+        kinds, places = [], []
+        reason = str(getattr(refusal.error_dict["file"][0], "code", "") or "unreadable")
+        explanation = " ".join(refusal.messages)
+    with transaction.atomic():
+        audit.record(
+            actor=None,
+            action="attachment.quarantine",
+            target=attachment,
+            space=page.space,
+            before=_snapshot(attachment),
+            after={"reason": reason, "kinds": kinds, "places": places, "uploader": attachment.uploaded_by_id},
+        )
+        attachment.delete()
+        transaction.on_commit(lambda: storage.delete(stored_name) if stored_name else None)
+        transaction.on_commit(lambda: index.index_page(page.pk))
+        if uploader is not None and uploader.email:
+            to, name = uploader.email, attachment.name
+            transaction.on_commit(
+                lambda: _tell_uploader(to=to, name=name, page=page, explanation=explanation)
+            )
+
+
+def _tell_uploader(*, to: str, name: str, page: Page, explanation: str) -> None:
+    url = settings.SITE_URL + reverse("wiki:attachments", args=[page.space.slug, page.slug])
+    body = (
+        f"The file {name} that you attached to the page {page.title} has been removed after checking.\n\n"
+        f"{explanation}\n\nNothing from it was kept. If you need to share it, remove what it says "
+        f"above and upload it again:\n{url}\n"
+    )
+    EmailMessage(
+        subject=f"[{settings.SITE_NAME}] {name} was not attached",
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[to],
+    ).send()
 
 
 def attachment_remove(*, attachment: Attachment, actor: User) -> None:

@@ -8,6 +8,7 @@ from django import forms
 from django.conf import settings
 
 from coproduce.communities.models import Space
+from coproduce.lib.confirm import ConfirmableForm
 from coproduce.wiki import selectors
 from coproduce.wiki.models import Page
 
@@ -64,7 +65,7 @@ def _summary_field() -> forms.CharField:
     )
 
 
-class PageCreateForm(_BodyLimit):
+class PageCreateForm(ConfirmableForm, _BodyLimit):
     title = _title_field()
     body = _body_field("Text", BODY_HELP)
     summary = _summary_field()
@@ -84,7 +85,7 @@ class PageCreateForm(_BodyLimit):
         parent.queryset = selectors.page_list(space)
 
 
-class PageEditForm(_BodyLimit):
+class PageEditForm(ConfirmableForm, _BodyLimit):
     title = _title_field()
     body = _body_field("Text", BODY_HELP)
     summary = _summary_field()

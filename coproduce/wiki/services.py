@@ -16,7 +16,10 @@ Errors raised, for callers to map:
   including a `base_revision` or `revision` the page does not have;
 - `EditConflict`: overlapping edits (409), carrying the text with conflict markers and both sides;
 - `PermissionDenied`: the actor may not do this (403);
-- `UnsafeContent` from `check_submission`: patient-identifiable data (422 / form error).
+- `UnsafeContent` from `check_submission`: patient-identifiable data (422 / form error);
+- `NeedsConfirmation` (an `UnsafeContent`) from `governance.policy.check_for_space`: something
+  the space's guard policy warns about, not confirmed (422 `confirmation_required` / the form
+  asks to confirm).
 """
 
 from __future__ import annotations
@@ -36,7 +39,9 @@ from coproduce.accounts.models import User
 from coproduce.communities.access import can_manage_space, can_read_space
 from coproduce.communities.models import Space
 from coproduce.governance import audit, moderation, moderation_access, words
+from coproduce.governance.policy import check_blocking_for_space, check_for_space
 from coproduce.governance.safety import check_submission
+from coproduce.lib import ratelimit
 from coproduce.lib.diff import change_size
 from coproduce.lib.markdown import Link, Rendered, render
 from coproduce.search import index
@@ -89,17 +94,30 @@ class EditConflict(Exception):
 
 
 def page_create(
-    *, space: Space, actor: User, title: str, body: str, summary: str = "", parent: Page | None = None
+    *,
+    space: Space,
+    actor: User,
+    title: str,
+    body: str,
+    summary: str = "",
+    parent: Page | None = None,
+    confirmed: bool = False,
 ) -> Page:
-    """A new page with its first revision; earlier red links to its title or slug now reach it."""
+    """A new page with its first revision; earlier red links to its title or slug now reach it.
+
+    The space's guard policy applies to the title, text and summary: `NeedsConfirmation` for
+    what it warns about unless `confirmed` (then a `guard.confirmed` audit entry).
+    """
     _require_editor(actor, space)
     errors: Errors = {}
     title, body, summary = _title(errors, title), _body(errors, body), _summary(errors, summary)
     if parent is not None and parent.space_id != space.pk:
         errors["parent"] = ["Choose a parent page in the same space."]
     _raise(errors)
-    check_submission({"title": title, "body": body, "summary": summary})
-    screening = words.screen({"title": title, "body": body, "summary": summary})
+    fields = {"title": title, "body": body, "summary": summary}
+    confirmation = check_for_space(space=space, fields=fields, confirmed=confirmed)
+    screening = words.screen(fields)
+    ratelimit.hit(scope="page-save", key=str(actor.pk), limit=settings.PAGE_SAVES_PER_HOUR, window=3600)
     rendered = render(body, space_slug=space.slug)
     now = timezone.now()
     with transaction.atomic():
@@ -126,17 +144,27 @@ def page_create(
             space=space,
             after={"title": title, "slug": page.slug, "revision": 1},
         )
+        confirmation.record(actor=actor, target=page, space=space, during="page.create", revision=1)
         _flag_if_watched(page, screening)
         _index_on_commit(page)
     return page
 
 
 def page_save(
-    *, page: Page, actor: User, body: str, base_revision: int, title: str | None = None, summary: str = ""
+    *,
+    page: Page,
+    actor: User,
+    body: str,
+    base_revision: int,
+    title: str | None = None,
+    summary: str = "",
+    confirmed: bool = False,
 ) -> SaveResult:
     """Save a new revision of `page` edited from revision `base_revision`, merging if needed.
 
     Saving exactly what the page already holds adds no revision: the result is the current one.
+    The space's guard policy applies as in `page_create`; text merged in from edits made
+    meanwhile (already checked when it was saved) is held only to the policy's blocking kinds.
     """
     space = page.space
     _require_editor(actor, space)
@@ -147,8 +175,11 @@ def page_save(
         errors["base_revision"] = ["Give the number of the revision you started editing from."]
     _raise(errors)
     submitted = {"body": body, "summary": summary} | ({"title": new_title} if new_title is not None else {})
-    check_submission(submitted)
+    before = page.current
+    previous = {"body": before.body, "title": before.title, "summary": ""} if before is not None else None
+    confirmation = check_for_space(space=space, fields=submitted, confirmed=confirmed, previous=previous)
     screening = words.screen(submitted)
+    ratelimit.hit(scope="page-save", key=str(actor.pk), limit=settings.PAGE_SAVES_PER_HOUR, window=3600)
     rendered = render(body, space_slug=space.slug)  # before taking the lock: the usual case needs no merge
     with transaction.atomic():
         locked = _lock(page)
@@ -159,7 +190,7 @@ def page_save(
             final_body, final_title = _merged(locked, base, head, body=body, title=new_title)
             merged = True
             if final_body != body:
-                check_submission({"body": final_body})
+                check_blocking_for_space(space=space, fields={"body": final_body})
                 rendered = render(final_body, space_slug=space.slug)
         if final_body == head.body and final_title == head.title:
             _copy_state(locked, page)
@@ -190,6 +221,9 @@ def page_save(
                 "chars_removed": revision.chars_removed,
             },
         )
+        confirmation.record(
+            actor=actor, target=locked, space=space, during="page.save", revision=revision.number
+        )
         _flag_if_watched(locked, screening)
     _copy_state(locked, page)
     return SaveResult(revision=revision, merged=merged)
@@ -202,7 +236,7 @@ def page_revert(*, page: Page, actor: User, revision: int, summary: str = "") ->
     errors: Errors = {}
     summary = _summary(errors, summary)
     _raise(errors)
-    check_submission({"summary": summary})
+    check_blocking_for_space(space=space, fields={"summary": summary})
     with transaction.atomic():
         locked = _lock(page)
         target = None

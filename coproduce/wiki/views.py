@@ -24,6 +24,7 @@ from coproduce.communities.models import Space
 from coproduce.core.pagecache import anonymous_cacheable
 from coproduce.discussions import views as discussion_views
 from coproduce.lib import diff
+from coproduce.lib.confirm import attempt_confirmable
 from coproduce.lib.views import attempt, posted, signed_in
 from coproduce.wiki import access, selectors, services
 from coproduce.wiki.attachments import attachments_of
@@ -145,8 +146,10 @@ def create(request: HttpRequest, space_slug: str) -> HttpResponse:
         initial["body"] = body
     form = PageCreateForm(posted(request), space=space, initial=initial)
     if form.is_valid():
-        actor, data = signed_in(request), form.cleaned_data
-        created = attempt(form, lambda: services.page_create(space=space, actor=actor, **data))
+        actor, data, confirmed = signed_in(request), form.values(), form.confirmed
+        created = attempt_confirmable(
+            form, lambda: services.page_create(space=space, actor=actor, confirmed=confirmed, **data)
+        )
         if created is not None:
             messages.success(request, f"The page {created.title} was created.")
             return _to("wiki:page", created)
@@ -184,9 +187,11 @@ def edit(request: HttpRequest, space_slug: str, page_slug: str) -> HttpResponse:
     form = PageEditForm(posted(request), initial=initial)
     conflict: services.EditConflict | None = None
     if form.is_valid():
-        actor, data = signed_in(request), form.cleaned_data
+        actor, data, confirmed = signed_in(request), form.values(), form.confirmed
         try:
-            saved = attempt(form, lambda: services.page_save(page=found, actor=actor, **data))
+            saved = attempt_confirmable(
+                form, lambda: services.page_save(page=found, actor=actor, confirmed=confirmed, **data)
+            )
         except services.EditConflict as exc:
             conflict, saved, form = exc, None, _conflict_form(request, exc)
         if saved is not None:

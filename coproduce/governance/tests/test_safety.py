@@ -120,7 +120,7 @@ def test_an_empty_text_has_no_findings() -> None:
 def test_a_date_is_a_date_of_birth_only_near_a_name_or_birth_words() -> None:
     assert scan("Deadline 15/05/1961.") == []
     assert [f.kind for f in scan("DOB 15/05/1961.")] == ["date_of_birth"]
-    assert [f.kind for f in scan("Ada Lovelace 15/05/1961.")] == ["date_of_birth"]
+    assert [f.kind for f in scan("Ada Lovelace 15/05/1961.")] == ["patient_name", "date_of_birth"]
     far = "born " + "x" * 45 + " 15/05/1961"
     assert scan(far) == []
 
@@ -132,8 +132,8 @@ def test_an_impossible_date_is_not_a_date_of_birth() -> None:
 # --- Policy and check_submission --------------------------------------------------------------
 
 
-def test_only_nhs_numbers_block_for_now() -> None:
-    assert frozenset({"nhs_number"}) == BLOCKING_KINDS
+def test_only_nhs_numbers_and_hospital_numbers_block_by_default() -> None:
+    assert frozenset({"nhs_number", "hospital_number"}) == BLOCKING_KINDS
     assert {kind for kind, action in POLICY.items() if action == "block"} == BLOCKING_KINDS
     assert set(POLICY) == set(KIND_LABELS)
 
@@ -161,7 +161,7 @@ def test_check_submission_lets_other_kinds_through() -> None:
             "empty": "",
         }
     )
-    assert [f.kind for f in scan("Ada Lovelace, born 15 May 1961")] == ["date_of_birth"]
+    assert [f.kind for f in scan("Ada Lovelace, born 15 May 1961")] == ["patient_name", "date_of_birth"]
 
 
 def test_check_submission_follows_a_policy_given_to_it() -> None:
@@ -269,6 +269,7 @@ def _block(n: int) -> str:
     return (
         f"Minutes {n}. Patient {number[:3]} {number[3:6]} {number[6:]} was discussed; ring 07700 900123; "
         f"post to SW1A 1AA; write to ada{n}@example.org. Ada Lovelace, DOB 15/05/1961. "
+        f"Hospital number K{100000 + n % 900000}. "
         "Order ref 1234567890, ISBN 0-306-40615-2, £99900000.18, 15 May 2008 at the British Library. "
         + _FILLER
     )

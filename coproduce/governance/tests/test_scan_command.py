@@ -50,6 +50,7 @@ def test_scanning_a_file_prints_each_finding_as_a_json_line_and_exits_1(tmp_path
     assert lines == [
         {"kind": "nhs_number", "start": 19, "end": 31, "line": 2, "column": 12},
         {"kind": "phone_number", "start": 38, "end": 50, "line": 2, "column": 31},
+        {"kind": "patient_name", "start": 51, "end": 63, "line": 3, "column": 1},
         {"kind": "date_of_birth", "start": 68, "end": 78, "line": 3, "column": 18},
     ]
     assert UNSAFE[19:31] == "999 000 0018"
@@ -76,7 +77,7 @@ def test_scanning_standard_input_when_no_file_is_given(monkeypatch: pytest.Monke
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(UNSAFE.encode())))
     code, lines = _scan()
     assert code == 1
-    assert [line["kind"] for line in lines] == ["nhs_number", "phone_number", "date_of_birth"]
+    assert [line["kind"] for line in lines] == ["nhs_number", "phone_number", "patient_name", "date_of_birth"]
 
 
 def test_a_dash_means_standard_input(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -107,6 +108,7 @@ def test_the_installed_command_exits_0_1_and_2(tmp_path: Path) -> None:
     assert [json.loads(line)["kind"] for line in found.stdout.splitlines()] == [
         "nhs_number",
         "phone_number",
+        "patient_name",
         "date_of_birth",
     ]
 

@@ -11,6 +11,7 @@ import zipfile
 import zlib
 
 import pytest
+from pypdf import PdfWriter
 
 from coproduce.wiki import attachments
 from coproduce.wiki.attachments import (
@@ -68,10 +69,12 @@ def tiny_webp() -> bytes:
 
 
 def tiny_pdf() -> bytes:
-    return (
-        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-        b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
-    )
+    """A real one-page PDF (its text is extracted and checked on upload, so it must be readable)."""
+    writer = PdfWriter()
+    writer.add_blank_page(10, 10)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 def office_file(folder: str = "word/", extra: dict[str, bytes] | None = None) -> bytes:

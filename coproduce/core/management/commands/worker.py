@@ -38,6 +38,7 @@ def run_periodic_jobs(stop: threading.Event | None = None) -> None:
     The notification jobs are given `stop`, so that a long digest ends early when the worker stops.
     """
     from coproduce.discussions.services import threads_close_due
+    from coproduce.governance.rights import retention_apply
     from coproduce.notifications.services import digests_send_due, notifications_resend_due
     from coproduce.reports.services import editions_reclaim_stale
 
@@ -46,6 +47,7 @@ def run_periodic_jobs(stop: threading.Event | None = None) -> None:
         ("digests_send_due", lambda: digests_send_due(now=timezone.now(), stop=stop)),
         ("notifications_resend_due", lambda: notifications_resend_due(now=timezone.now(), stop=stop)),
         ("editions_reclaim_stale", lambda: editions_reclaim_stale(now=timezone.now())),
+        ("retention_apply", lambda: retention_apply(now=timezone.now())),
     )
     for name, job in jobs:
         if stop is not None and stop.is_set():

@@ -1,0 +1,60 @@
+"""ReDoS-prone input to the guard: each scan of 1 MB finishes in under a second.
+
+The bound is CPU time of this process (so a busy shared machine does not fail the test) and
+generous; `python -m bench.guard` prints the real figures. Each input is built to make a
+regular expression backtrack, a digit chain grow, or the name and date rules do their most
+work per character.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from coproduce.governance.safety import scan
+
+MEGABYTE = 1_000_000
+
+
+def _fill(unit: str) -> str:
+    return (unit * (MEGABYTE // len(unit) + 1))[:MEGABYTE]
+
+
+ADVERSARIAL = {
+    "one digit run": "9" * MEGABYTE,
+    "digits and spaces": _fill("1 "),
+    "digits, dots and dashes": _fill("9.9-"),
+    "3-3-4 groups": _fill("999 000 001 "),
+    "Mr Mr Mr": _fill("Mr "),
+    "titled names": _fill("Mrs Jane Smith "),
+    "titled names next to clinical words": _fill("Mrs Jane Smith admitted "),
+    "capitalised pairs": _fill("John Smith "),
+    "a@": _fill("a@"),
+    "a. then @": _fill("a.") + "@",
+    "address-like": _fill("a-a."),
+    "hospital labels": _fill("hospital number "),
+    "MRN and letters": _fill("MRN K"),
+    "dates": _fill("12/03/1948 "),
+    "date words": _fill("born 12 March "),
+    "postcode-like": _fill("SW1A "),
+    "invisible characters": _fill("9\u200b"),
+    "full-width digits": _fill("\uff19 "),
+}
+
+
+@pytest.mark.parametrize("name", list(ADVERSARIAL))
+def test_a_megabyte_of_adversarial_text_is_scanned_in_under_a_second(name: str) -> None:
+    text = ADVERSARIAL[name]
+    started = time.process_time()
+    found = scan(text)
+    took = time.process_time() - started
+    assert len(text) >= MEGABYTE
+    assert took < 1.0, f"{name}: {took:.2f} s"
+    assert all(0 <= f.start < f.end <= len(text) for f in found)
+
+
+def test_the_adversarial_names_next_to_clinical_words_are_all_found() -> None:
+    found = scan(_fill("Mrs Jane Smith admitted ")[:24_000])
+    assert {f.kind for f in found} == {"patient_name"}
+    assert len(found) == 1000
