@@ -70,6 +70,10 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
+    "coproduce.core.middleware.RateLimitMiddleware",  # 429s carry Retry-After; the client's address
+    "coproduce.core.middleware.SignInGuardMiddleware",  # erased members out; staff need a second factor
+    # HTML views refused with ConductNotAccepted show "accept the code of conduct first" instead.
+    "coproduce.communities.conduct_views.ConductRequiredMiddleware",
 ]
 
 ROOT_URLCONF = "coproduce.urls"
@@ -89,6 +93,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "coproduce.core.context_processors.site",
                 "coproduce.notifications.context_processors.unread_notifications",
+                "coproduce.communities.conduct_views.conduct_context",  # lazy: costs nothing unless used
             ],
         },
     }
@@ -237,6 +242,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BYTES
 INVITATION_DAYS = env_int("COPRODUCE_INVITATION_DAYS", 28, minimum=1)
 WIKI_MAX_BODY_CHARS = env_int("COPRODUCE_WIKI_MAX_BODY_CHARS", 200_000, minimum=1000)
 ATTACHMENT_MAX_BYTES = env_int("COPRODUCE_ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
+# Attachments larger than this are scanned for patient data by a background task after upload
+# (and held from other readers until the scan passes); smaller ones are scanned during the upload.
+SCAN_INLINE_BYTES = env_int("COPRODUCE_SCAN_INLINE_BYTES", 2 * 1024 * 1024, minimum=0)
 COMMENT_MAX_CHARS = env_int("COPRODUCE_COMMENT_MAX_CHARS", 10_000, minimum=100)
 COMMENT_EDIT_MINUTES = env_int("COPRODUCE_COMMENT_EDIT_MINUTES", 30, minimum=0)
 FLAGS_PER_HOUR = env_int("COPRODUCE_FLAGS_PER_HOUR", 10, minimum=1)
@@ -296,10 +304,6 @@ SECURE_CSP = {
 # address, at this many times the account's limit (people share addresses); page saves per account.
 RATE_LIMIT_ADDRESS_FACTOR = env_int("COPRODUCE_RATE_LIMIT_ADDRESS_FACTOR", 20, minimum=1)
 PAGE_SAVES_PER_HOUR = env_int("COPRODUCE_PAGE_SAVES_PER_HOUR", 120, minimum=1)
-MIDDLEWARE += [
-    "coproduce.core.middleware.RateLimitMiddleware",
-    "coproduce.core.middleware.SignInGuardMiddleware",
-]
 
 # --- Internationalisation -------------------------------------------------
 LANGUAGE_CODE = "en-gb"
@@ -321,14 +325,3 @@ LOGGING = {
 }
 
 FORM_RENDERER = "coproduce.core.forms.NhsukFormRenderer"
-
-# --- Issue 6, code of conduct and attachment scanning (helper "conduct") ----------------------
-# HTML views that refuse with ConductNotAccepted show "accept the code of conduct first" instead.
-MIDDLEWARE += ["coproduce.communities.conduct_views.ConductRequiredMiddleware"]
-# `conduct_to_accept` and `conduct_accept_url` in every template (lazy: callables).
-_template_options = TEMPLATES[0]["OPTIONS"]
-assert isinstance(_template_options, dict)
-_template_options["context_processors"].append("coproduce.communities.conduct_views.conduct_context")
-# Attachments larger than this are scanned for patient data by a background task after upload
-# (and held from other readers until the scan passes); smaller ones are scanned during the upload.
-SCAN_INLINE_BYTES = env_int("COPRODUCE_SCAN_INLINE_BYTES", 2 * 1024 * 1024, minimum=0)

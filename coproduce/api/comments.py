@@ -130,7 +130,7 @@ def list_comments(request: HttpRequest, space: str, slug: str, params: Query[Pag
 @router.post(_COMMENTS, response={201: CreatedOut})
 def create_comment(request: HttpRequest, space: str, slug: str, payload: CommentIn) -> Status[dict[str, Any]]:
     actor = signed_in(request)
-    page = get_page_for_user(actor, space, slug)
+    page = access.get_page_for_commenter(actor, space, slug)
     parent = _parent(actor, page, payload.parent)
     comment = services.comment_create(
         page=page, actor=actor, body=payload.body, parent=parent, confirmed=payload.confirm

@@ -185,6 +185,19 @@ def install_error_handlers(api: NinjaAPI) -> None:
             api, request, status=400, code="bad_request", message="The request was refused."
         )
 
+    def out_of_range(request: HttpRequest, exc: OverflowError) -> HttpResponse:
+        # A number from the request too large for the database or the calendar (an id of 30 digits:
+        # SQLite cannot bind it); the caller's mistake, so a 400, never a 500.
+        logger.warning("number out of range in API call %s %s: %s", request.method, request.path, exc)
+        return error_response(
+            api,
+            request,
+            status=400,
+            code="invalid_input",
+            message="A number in the request is out of range.",
+            details={"errors": [{"field": "body", "message": "A number is too large."}]},
+        )
+
     def unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
         logger.exception("unexpected error in API call %s %s", request.method, request.path)
         return error_response(
@@ -209,4 +222,5 @@ def install_error_handlers(api: NinjaAPI) -> None:
     on(HttpError, http_error)
     on(RateLimited, rate_limited)
     on(SuspiciousOperation, suspicious)
+    on(OverflowError, out_of_range)
     on(Exception, unexpected)

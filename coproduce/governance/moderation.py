@@ -25,6 +25,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from coproduce.accounts.models import User
+from coproduce.communities import conduct
 from coproduce.communities.access import require_moderator
 from coproduce.discussions.models import Comment
 from coproduce.governance import audit
@@ -66,6 +67,7 @@ def flag_create(
     """
     space = space_of(comment=comment, page=page)
     refuse_if_suspended(actor)
+    conduct.require_accepted(actor)
     if not actor.is_member:
         raise PermissionDenied("Only community members can flag content.")
     if comment is not None and not can_see_comment(actor, comment):

@@ -142,8 +142,14 @@ def _finding_at(text: str, start: int, end: int) -> Finding:
 # --- the services ----------------------------------------------------------------------------
 
 
-def revision_redact(*, revision: Revision, actor: User, field: str, start: int, end: int) -> Revision:
-    """Replace the finding at start..end of the revision's `field` with "[redacted]" everywhere it is kept."""
+def revision_redact(
+    *, revision: Revision, actor: User, field: str, start: int, end: int, every_revision: bool = False
+) -> Revision:
+    """Replace the finding at start..end of the revision's `field` with "[redacted]" everywhere it is kept.
+
+    With `every_revision`, the same text is also redacted wherever the guard finds it, as the same
+    kind, in any field of the page's other revisions (an edit usually carries it forward).
+    """
     require_redactor(actor)
     if field not in REVISION_FIELDS:
         raise ValidationError({"field": ["Choose the title, the edit summary or the body."]})
@@ -153,15 +159,16 @@ def revision_redact(*, revision: Revision, actor: User, field: str, start: int, 
         text: str = getattr(locked, field)
         finding = _finding_at(text, start, end)
         removed = text[start:end]
-        setattr(locked, field, _redacted(text, start, end, limit=200 if field == "title" else 300))
-        updated: list[str] = [field]
-        if field == "body":
-            locked.html = render(locked.body, space_slug=page.space.slug).html
-            updated.append("html")
-        locked.save(update_fields=updated)
-        if field == "title" and page.current_id == locked.pk:
-            page.title = locked.title
-            page.save(update_fields=["title"])
+        redacted = {locked.number: _redact_spans(page, locked, {field: [(start, end)]})}
+        if every_revision:
+            others = Revision.objects.select_for_update().filter(page=page).exclude(pk=locked.pk)
+            for other in others.order_by("number"):
+                spans: dict[str, list[tuple[int, int]]] = {
+                    name: [(f.start, f.end) for f in _same(getattr(other, name), removed, finding.kind)]
+                    for name in REVISION_FIELDS
+                }
+                if any(spans.values()):
+                    redacted[other.number] = _redact_spans(page, other, spans)
         _scrub_links(page, removed)
         _scrub_audit_and_notifications("wiki.page", page.pk, removed, page=page)
         audit.record(
@@ -169,11 +176,44 @@ def revision_redact(*, revision: Revision, actor: User, field: str, start: int, 
             action="revision.redact",
             target=page,
             space=page.space,
-            after={"revision": locked.number, "field": field, "kinds": [finding.kind]},
+            after={
+                "revision": locked.number,
+                "field": field,
+                "kinds": [finding.kind],
+                "revisions": sorted(redacted),
+            },
         )
         index.index_page(page.pk)
-    _copy(locked, revision, updated)
+    _copy(locked, revision, redacted[locked.number])
     return revision
+
+
+def _same(text: str, removed: str, kind: str) -> list[Finding]:
+    return [f for f in scan(text) if f.kind == kind and text[f.start : f.end] == removed]
+
+
+def _redact_spans(page: Page, revision: Revision, spans: dict[str, list[tuple[int, int]]]) -> list[str]:
+    """Redact the spans of each field of the (locked) revision; the page follows if it is current."""
+    updated: list[str] = []
+    for name, found in spans.items():
+        if not found:
+            continue
+        text: str = getattr(revision, name)
+        for start, end in sorted(found, reverse=True):  # from the end, so offsets stay right
+            text = _redacted(text, start, end)
+        limit = {"title": 200, "summary": 300}.get(name)
+        if limit is not None and len(text) > limit:  # a short finding in a full-length title
+            text = text[: limit - 1] + "\u2026"
+        setattr(revision, name, text)
+        updated.append(name)
+    if "body" in updated:
+        revision.html = render(revision.body, space_slug=page.space.slug).html
+        updated.append("html")
+    revision.save(update_fields=updated)
+    if "title" in updated and page.current_id == revision.pk:
+        page.title = revision.title
+        page.save(update_fields=["title"])
+    return updated
 
 
 def comment_redact(*, comment: Comment, actor: User, start: int, end: int) -> Comment:
@@ -203,11 +243,8 @@ def comment_redact(*, comment: Comment, actor: User, start: int, end: int) -> Co
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def _redacted(text: str, start: int, end: int, *, limit: int | None = None) -> str:
-    new = text[:start] + REDACTED + text[end:]
-    if limit is not None and len(new) > limit:  # a short finding in a full-length title
-        new = new[: limit - 1] + "\u2026"
-    return new
+def _redacted(text: str, start: int, end: int) -> str:
+    return text[:start] + REDACTED + text[end:]
 
 
 def _copy(source: Any, target: Any, fields: list[str]) -> None:

@@ -29,6 +29,7 @@ class RedactForm(forms.Form):
     field = forms.ChoiceField(choices=[(name, name) for name in redaction.REVISION_FIELDS])
     start = forms.IntegerField(min_value=0)
     end = forms.IntegerField(min_value=1)
+    every_revision = forms.BooleanField(required=False)
 
 
 class CommentRedactForm(forms.Form):
@@ -44,6 +45,7 @@ def revision_redact(request: HttpRequest, pk: int) -> HttpResponse:
     done = _redact(
         form,
         lambda data: redaction.revision_redact(
+            every_revision=bool(data["every_revision"]),
             revision=revision,
             actor=actor,
             field=str(data["field"]),
@@ -80,7 +82,7 @@ def comment_redact(request: HttpRequest, pk: int) -> HttpResponse:
     return _page(request, form, context)
 
 
-def _redact(form: forms.Form, action: Callable[[dict[str, int | str]], object]) -> bool:
+def _redact(form: forms.Form, action: Callable[[dict[str, int | str | bool]], object]) -> bool:
     if not form.is_bound or not form.is_valid():
         return False
     return attempt(form, lambda: action(form.cleaned_data)) is not None

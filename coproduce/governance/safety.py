@@ -137,8 +137,9 @@ def scan(text: str) -> list[Finding]:
         found.extend(_hospital_numbers(norm.text, lowered))
     dates = _plausible_dates(norm.text, lowered) if _ANY_DIGIT.search(norm.text) else []
     births = _spans(_BIRTH_WORDS_LOWER, lowered) if lowered else _spans(_BIRTH_WORDS, norm.text)
-    found.extend(_dates_of_birth(norm.text, dates, births))
-    found.extend(_patient_names(norm.text, lowered, dates, births))
+    names = _name_candidates(norm.text)
+    found.extend(_dates_of_birth(norm.text, dates, births, [(start, end) for start, end, _ in names]))
+    found.extend(_patient_names(norm.text, lowered, dates, births, names))
     if "@" in norm.text:
         found.extend(_emails(norm.text))
     return [norm.to_original(f) for f in _resolve_overlaps(found)]
@@ -585,10 +586,10 @@ def _any_within(spans: list[tuple[int, int]], lo: int, hi: int) -> bool:
 
 
 def _dates_of_birth(
-    text: str, dates: list[re.Match[str]], births: list[tuple[int, int]]
+    text: str, dates: list[re.Match[str]], births: list[tuple[int, int]], names: list[tuple[int, int]]
 ) -> Iterator[Finding]:
     for match in dates:
-        if _birth_context(text, match.start(), match.end(), births):
+        if _birth_context(text, match.start(), match.end(), births, names):
             yield Finding("date_of_birth", match.start(), match.end())
 
 
@@ -609,7 +610,9 @@ def _plausible_date(match: re.Match[str]) -> bool:
     return 1 <= int(day) <= 31 and 1 <= int(month) <= 12 and (len(year) != 4 or 1880 <= int(year) <= 2099)
 
 
-def _birth_context(text: str, start: int, end: int, births: list[tuple[int, int]]) -> bool:
+def _birth_context(
+    text: str, start: int, end: int, births: list[tuple[int, int]], names: list[tuple[int, int]]
+) -> bool:
     """Whether DOB, born, date of birth or a name is within _CONTEXT characters of the date.
 
     A name counts only if the date is not an event date ("on 12 March 2024 we met Jane Smith").
@@ -618,10 +621,14 @@ def _birth_context(text: str, start: int, end: int, births: list[tuple[int, int]
     if _any_within(births, lo, start) or _any_within(births, end, end + _CONTEXT):
         return True
     before = text[lo:start]
+    if _is_event_date(text, start):
+        return False
+    if _any_within(names, lo, start) or _any_within(names, end, end + _CONTEXT):
+        return True  # a person's name found already (the quick test; any name pair also counts)
     after = text[end : end + _CONTEXT]
     if _UPPER.search(before) is None and _UPPER.search(after) is None:
         return False  # the quick test: no capital, no name
-    return _EVENT_BEFORE_DATE.search(before) is None and _has_name_pair(before + "\n" + after)
+    return _has_name_pair(before + "\n" + after)
 
 
 _UPPER = re.compile(r"[A-Z]")
@@ -759,6 +766,10 @@ _STAFF_VERBS_TEXT = """
     trained trains teaches taught recorded records posted posts moderated moderates invited invites
     argued argues said says will would could should can from of at about co-chaired co-chairs co-led
     co-leads co-facilitated co-presented co-produced co-hosted
+    announced announces published publishes funded funds visited visits told tells urged urges
+    warned warns praised praises called calls recommended recommends proposed proposes agreed agrees
+    highlighted highlights stressed stresses emphasised emphasises added adds commented comments
+    pointed points championed champions
 """
 _STAFF_VERBS = frozenset(_STAFF_VERBS_TEXT.split())
 # Words after a name that make it the name of a thing: "Florence Nightingale Foundation".
@@ -766,7 +777,7 @@ _NAMED_THING_TEXT = """
     Foundation Trust Hospital Hospitals Ward Unit Centre Center House Building Wing Award Awards
     Lecture Lectures Prize Fund Fellowship Fellowships Institute Day Scholarship Scholars School
     College University Library Suite Room Clinic Hospice Practice Surgery Road Street Lane Way
-    Programme Program Project Network Academy Society Memorial Theatre Hall
+    Programme Program Project Network Academy Society Memorial Theatre
 """
 _NAMED_THING = frozenset(_NAMED_THING_TEXT.split())
 _CAP_WORD = (
@@ -797,11 +808,28 @@ _CLINICAL = re.compile(
 )
 _CLINICAL_LOWER = re.compile(_CLINICAL.pattern)
 _SENTENCE_END = re.compile(r"[.!?](?:[ \t]{1,3}(?=[A-Z\"'(\u2018\u201c])|$)|\n")
-_EVENT_BEFORE_DATE = re.compile(
-    r"(?<![A-Za-z])(?:on|from|until|till|to|by|since|before|after|during|at|for|held|dated|until|and|or"
-    r"|the)[ \t]{1,3}(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?[ \t]{1,3})?(?:the[ \t]{1,3})?$",
-    re.IGNORECASE,
-)
+# A date written after one of these words is an event, not a birthday: "on 12 March 2024",
+# "from Monday 3 June", "by the 5th of May" (a weekday and "the" may come between).
+_EVENT_WORDS_TEXT = "on from until till to by since before after during at for held dated and or the"
+_EVENT_WORDS = frozenset(_EVENT_WORDS_TEXT.split())
+_WEEKDAY_WORDS_TEXT = """
+    monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur thurs fri sat sun
+"""
+_WEEKDAY_WORDS = frozenset(_WEEKDAY_WORDS_TEXT.split())
+
+
+def _is_event_date(text: str, start: int) -> bool:
+    """Whether the date starting at `start` follows an event word (see _EVENT_WORDS)."""
+    if start == 0 or text[start - 1] not in " \t":
+        return False
+    words = text[max(0, start - 40) : start].lower().split()
+    if words and words[-1] == "the":
+        words.pop()
+    if words and words[-1].rstrip(",") in _WEEKDAY_WORDS:
+        words.pop()
+    return bool(words) and words[-1] in _EVENT_WORDS
+
+
 # The word after a name, past "and Jane Smith" when two people are named together.
 _WORD_AFTER = re.compile(
     r"[ \t]{1,2}(?:and[ \t]{1,2}[A-Z][\w'\u2019\-]{1,30}[ \t]{1,2}[A-Z][\w'\u2019\-]{1,30}[ \t]{1,2})?"
@@ -817,7 +845,11 @@ _NAME_AFTER = 60
 
 
 def _patient_names(
-    text: str, lowered: str, dates: list[re.Match[str]], births: list[tuple[int, int]]
+    text: str,
+    lowered: str,
+    dates: list[re.Match[str]],
+    births: list[tuple[int, int]],
+    candidates: list[tuple[int, int, bool]],
 ) -> Iterator[Finding]:
     """Names of people next to a date of birth, a birth word or a clinical word (see the docstring).
 
@@ -826,14 +858,9 @@ def _patient_names(
     list of people) the clinical words are found once for the whole text instead, so the work
     stays linear either way.
     """
-    candidates = _name_candidates(text)
     if not candidates:
         return
-    dated = [
-        date.span()
-        for date in dates
-        if not _EVENT_BEFORE_DATE.search(text, max(0, date.start() - 30), date.start())
-    ]
+    dated = [date.span() for date in dates if not _is_event_date(text, date.start())]
     triggers = sorted(births + dated)
     dense = len(candidates) > 64 and len(candidates) > len(text) // 400
     if dense:
@@ -848,25 +875,43 @@ def _patient_names(
 
 
 def _name_candidates(text: str) -> list[tuple[int, int, bool]]:
-    """(start, end, titled) of every titled name and every given name with a surname, by start."""
+    """(start, end, titled) of every titled name and every given name with a surname, by start.
+
+    A third capitalised word joins the name ("Anne Marie Davies"); a possessive "'s" does not.
+    """
     titled: list[tuple[int, int, bool]] = []
     for match in _TITLED_NAME.finditer(text):
         names = match.group("names").split()
         while names and names[-1] in _NOT_NAMES:  # "Mrs Smith On Monday" is Mrs Smith
             names.pop()
         if names and names[0] not in _NOT_NAMES:
-            titled.append((match.start(), _names_end(match, names), True))
+            titled.append((match.start(), _unpossessive(text, _names_end(match, names)), True))
     pairs: list[tuple[int, int, bool]] = []
     ends = [end for _, end, _ in titled]
+    last_end = -1
     for match in _NAME_PAIR.finditer(text):
         given, surname = match.group(), match.group("surname")
+        if match.start() < last_end:
+            continue  # the middle of "Anne Marie Davies"
         if given not in _GIVEN_NAMES or surname in _NOT_NAMES or surname in _GIVEN_NAMES_NOT_SURNAMES:
             continue
         i = bisect.bisect_right(ends, match.start())  # inside "Mrs Jane Smith" already
         if i < len(titled) and titled[i][0] <= match.start():
             continue
-        pairs.append((match.start(), match.end("surname"), False))
+        end = match.end("surname")
+        third = _THIRD_NAME.match(text, end)
+        if third is not None and third.group(1) not in _NOT_NAMES:
+            end = third.end(1)
+        last_end = end
+        pairs.append((match.start(), _unpossessive(text, end), False))
     return sorted(titled + pairs)
+
+
+_THIRD_NAME = re.compile(rf"[ \t]{{1,2}}({_CAP_WORD})(?![\w'\u2019\-])")
+
+
+def _unpossessive(text: str, end: int) -> int:
+    return end - 2 if text[end - 2 : end] in ("'s", "\u2019s") else end
 
 
 _GIVEN_NAMES_NOT_SURNAMES = frozenset(("Mr", "Mrs", "Ms", "Miss", "Mx", "Dr", "Prof"))
@@ -886,10 +931,10 @@ def _in_patient_context(
     lo, hi = max(0, start - _NAME_BEFORE), end + _NAME_AFTER
     before = text[lo:start]
     after = text[end:hi]
-    if (cut := _last_sentence_end(before)) is not None:
+    if _ENDS_SENTENCE.search(before) is not None and (cut := _last_sentence_end(before)) is not None:
         before = before[cut:]
         lo = start - len(before)
-    if (stop := _SENTENCE_END.search(after)) is not None:
+    if _ENDS_SENTENCE.search(after) is not None and (stop := _SENTENCE_END.search(after)) is not None:
         after = after[: stop.start()]
         hi = end + len(after)
     near = _any_within(triggers, lo, start) or _any_within(triggers, end, hi)
@@ -898,6 +943,9 @@ def _in_patient_context(
     if not near:
         return False
     return not (_is_staff(before, after, titled=titled) or _is_named_thing(after))
+
+
+_ENDS_SENTENCE = re.compile(r"[.!?\n]")  # the quick test for _SENTENCE_END
 
 
 def _last_sentence_end(before: str) -> int | None:
@@ -914,6 +962,8 @@ def _is_staff(before: str, after: str, *, titled: bool) -> bool:
         last = words[-1].rstrip(",:.").lower() if words else ""
         if not titled and (last in _STAFF_TITLES or last in _ROLE_WORDS):
             return True  # "Dr Jane Smith", "consultant John Smith", "our GP, John Smith"
+        if not titled and last in _GREETING_BEFORE:
+            return True  # "Thanks, Jane Smith, for ...", "Congratulations to John Smith"
         if not titled and len(words) >= 2 and last in _BY_FROM and words[-2].lower() in _SPEAKER_BEFORE:
             return True  # "led by Jane Smith", "we heard from John Smith"
         if not titled and last == "and":
@@ -921,13 +971,30 @@ def _is_staff(before: str, after: str, *, titled: bool) -> bool:
         if words and words[-1].endswith(",") and any(w.strip(",:.()").lower() in _ROLE_WORDS for w in words):
             return True  # "Our Director of Nursing, Niamh Okafor, ..."
     role = _ROLE_AFTER.match(after)
-    if role is not None and any(w.lower() in _ROLE_WORDS for w in role.group("words").split()):
-        return True
+    if role is not None:
+        words_after = role.group("words").lower().split()
+        if any(w in _ROLE_WORDS for w in words_after):
+            return True  # "Jane Smith, ward manager", "Jane Smith (Head of Digital)"
+        if len(words_after) >= 2 and words_after[0] == "who" and words_after[1] in _STAFF_VERBS:
+            return True  # "Emma Brown, who works on the stroke unit, ..."
+    possessive = _POSSESSIVE_AFTER.match(after)
+    if possessive is not None and any(w in _WORK_NOUNS for w in possessive.group(1).lower().split()):
+        return True  # "Jane Smith's blog on dementia care"
     word_after = _WORD_AFTER.match(after)
     return word_after is not None and word_after.group("word").lower() in _STAFF_VERBS
 
 
 _BY_FROM = frozenset(("by", "from", "to"))
+_GREETING_BEFORE = frozenset(("thanks", "thank", "welcome", "congratulations", "congrats", "cheers"))
+# "'s" and the next two words ("Jane Smith's new blog", "Jane Smith's blog on ...").
+_POSSESSIVE_AFTER = re.compile(r"['\u2019]s[ \t]{1,2}([A-Za-z\-]{1,20}(?:[ \t]{1,2}[A-Za-z\-]{1,20})?)")
+_WORK_NOUNS_TEXT = """
+    blog blogs talk talks slides session sessions presentation presentations team teams book books
+    research work project projects paper papers tweet tweets post posts video videos podcast article
+    articles report reports campaign campaigns keynote speech lecture workshop study studies thread
+    poster posters column page website app idea ideas leadership office colleagues review audit
+"""
+_WORK_NOUNS = frozenset(_WORK_NOUNS_TEXT.split())
 _SPEAKER_BEFORE_TEXT = """
     led chaired co-chaired hosted run facilitated presented introduced organised written talk talks
     session presentation blog slides welcomed heard hear thanks

@@ -6,6 +6,7 @@ nothing already stored lost or changed.
 
 from __future__ import annotations
 
+import gc
 import json
 import time
 from pathlib import Path
@@ -111,7 +112,7 @@ def test_json_of_the_wrong_shape_gets_a_400_naming_the_problem(page: Page, membe
     for method, path in api_targets(page.space, page):
         for name, value in WRONG_SHAPE.items():
             response = send(client, method, path, json.dumps(value).encode())
-            if response.status_code >= 500 or (response.status_code == 200 and name != "missing-fields"):
+            if response.status_code >= 500 or (response.status_code < 400 and name != "missing-fields"):
                 wrong.append(f"{method} {path} {name}: {response.status_code}")
                 continue
             error = response.json().get("error", {})
@@ -317,16 +318,22 @@ ADVERSARIAL = {
 }
 
 
-# Timed in CPU seconds of this process, so that a busy shared machine does not fail the tests; the
-# guard's own figures are in its benchmark. Measured on the CI machine: 0.03-0.74 s per megabyte,
-# the worst being phone-like text.
+# Timed in CPU seconds of this process, so that a busy shared machine does not fail the tests, with a
+# generous bound: this is a safety net against catastrophic backtracking (which takes minutes, not
+# seconds); the target of one second per megabyte is measured by the guard's benchmark.
+# Measured alone on the CI machine: 0.03-0.69 s per megabyte, the worst being phone-like text; inside
+# the test run, with other processes on the two cores, up to about 1 s.
+BOUND_SECONDS = 2.0
+
+
 @pytest.mark.parametrize("text", ADVERSARIAL.values(), ids=ADVERSARIAL.keys())
-def test_the_guard_scans_a_megabyte_of_adversarial_text_in_under_a_second(text: str) -> None:
+def test_the_guard_scans_a_megabyte_of_adversarial_text_within_the_safety_bound(text: str) -> None:
+    gc.collect()
     started = time.process_time()
     safety.scan(text)
     elapsed = time.process_time() - started
 
-    assert elapsed < 1.0, f"{elapsed:.2f} s"  # a safety net against catastrophic backtracking
+    assert elapsed < BOUND_SECONDS, f"{elapsed:.2f} s"
 
 
 def _timed_scan(text: str) -> float:
@@ -353,3 +360,59 @@ def test_the_scan_endpoint_answers_a_large_adversarial_text_quickly(member: User
 
     assert response.status_code in (200, 400, 413)
     assert elapsed < 5.0, f"{elapsed:.2f} s"
+
+
+# --- numbers out of range -----------------------------------------------------------------------------
+
+BIG = "9" * 30  # more than any database integer; SQLite cannot even bind it
+
+
+def test_ids_and_numbers_too_large_for_the_database_are_refused_never_a_server_error(
+    page: Page, admin: User
+) -> None:
+    s, client = page.space.slug, client_for(admin)
+    wiki = f"/spaces/{s}/wiki/{page.slug}/"
+    api = f"/api/v1/spaces/{s}/pages/{page.slug}"
+    requests: list[tuple[str, str, Any]] = [
+        ("get", f"/spaces/{s}/papers/{BIG}/", None),
+        ("post", f"/notifications/{BIG}/read/", {}),
+        ("get", f"{wiki}revisions/{BIG}/", None),
+        ("get", f"{wiki}diff/?from={BIG}&to=1", None),
+        ("get", f"{wiki}history/?page={BIG}", None),
+        ("get", f"/applications/{BIG}/", None),
+        ("post", f"{wiki}edit/", {"title": "Powers", "body": "x", "base_revision": BIG}),
+        ("post", f"{wiki}revisions/{BIG}/revert/", {}),
+        ("post", f"{wiki}comments/", {"body": "x", "parent": BIG}),
+        ("post", f"/spaces/{s}/wiki/new/", {"title": "T", "body": "x", "parent": BIG}),
+        ("get", f"/spaces/{s}/wiki/new/?parent={BIG}&template={BIG}", None),
+        ("get", f"/search?q=x&page={BIG}", None),
+        ("get", f"/notifications/?page={BIG}", None),
+        ("get", f"{wiki}attachments/{BIG}/x.txt", None),
+        ("get", f"/api/v1/papers/{BIG}", None),
+        ("get", f"{api}/revisions/{BIG}", None),
+        ("get", f"{api}/diff?from={BIG}&to=1", None),
+        ("put", api, {"body": "x", "base_revision": int(BIG)}),
+        ("post", f"{api}/revert", {"revision": int(BIG)}),
+        ("post", f"{api}/comments", {"body": "x", "parent": int(BIG)}),
+        ("post", "/api/v1/flags", {"comment": int(BIG), "reason": "spam"}),
+        ("post", f"/api/v1/me/notifications/{BIG}/read", {}),
+        ("get", f"/api/v1/search?q=x&page={BIG}", None),
+        ("get", f"/api/v1/spaces?page={BIG}", None),
+    ]
+    wrong = []
+    for method, path, data in requests:
+        cache.clear()
+        if method == "get":
+            response = client.get(path)
+        elif path.startswith("/api/"):
+            response = getattr(client, method)(path, data, content_type="application/json")
+        else:
+            response = client.post(path, data)
+        if response.status_code >= 500:
+            wrong.append(f"{method} {path}: {response.status_code}")
+        elif path.startswith("/api/") and response.status_code < 400:
+            wrong.append(f"{method} {path}: accepted with {response.status_code}")
+        elif path.startswith("/api/") and not response.json()["error"]["code"]:
+            wrong.append(f"{method} {path}: no error code")
+    assert not wrong, "\n".join(wrong)
+    assert_page_untouched(page)

@@ -16,7 +16,8 @@ from coproduce.communities import conduct
 from coproduce.communities.conduct_views import conduct_url
 from coproduce.communities.models import CodeOfConduct, Space
 from coproduce.discussions import services as discussions
-from coproduce.governance.models import AuditEntry
+from coproduce.governance.models import AuditEntry, Flag
+from coproduce.governance.moderation import flag_create
 from coproduce.governance.safety import UnsafeContent
 from coproduce.wiki import access
 from coproduce.wiki.models import Page
@@ -302,3 +303,60 @@ def test_the_admin_who_publishes_a_version_has_accepted_it(admin: User, members_
     assert admin.conduct_version == 1
     assert AuditEntry.objects.filter(action="conduct.accept", actor=admin).count() == 1
     assert access.can_edit_space(admin, members_space)
+
+
+def test_a_member_who_has_not_accepted_cannot_flag_until_they_accept(
+    admin: User, members_space: Space, member: User, page: Page
+) -> None:
+    members_space.memberships.create(user=member)
+    version = publish(admin)
+
+    with pytest.raises(PermissionDenied):
+        flag_create(actor=member, reason="other", note="Looks wrong", page=page)
+    assert not Flag.objects.exists()
+    conduct.conduct_accept(actor=member, version=version.version)
+    assert flag_create(actor=member, reason="other", note="Looks wrong", page=page).pk
+
+
+def test_a_comment_through_the_api_before_accepting_answers_conduct_not_accepted(
+    admin: User, members_space: Space, member: User, page: Page
+) -> None:
+    members_space.memberships.create(user=member)
+    publish(admin)
+
+    response = post_json(
+        Client(),
+        f"/api/v1/spaces/masterclass/pages/{page.slug}/comments",
+        {"body": "Hi"},
+        headers=bearer(member),
+    )
+
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "conduct_not_accepted"
+
+
+def test_the_discussion_shows_the_notice_where_the_comment_form_would_be(
+    admin: User, members_space: Space, member: User, page: Page
+) -> None:
+    members_space.memberships.create(user=member)
+    publish(admin)
+
+    shown = client_for(member).get(f"/spaces/masterclass/wiki/{page.slug}/").content.decode()
+
+    assert "Read and accept the code of conduct" in shown
+    assert "Post your comment" not in shown
+
+
+def test_the_page_tools_and_the_wiki_index_point_to_the_code_of_conduct(
+    admin: User, members_space: Space, member: User, page: Page
+) -> None:
+    members_space.memberships.create(user=member)
+    publish(admin)
+    client = client_for(member)
+
+    tools = client.get(f"/spaces/masterclass/wiki/{page.slug}/").content.decode()
+    index = client.get("/spaces/masterclass/wiki/").content.decode()
+
+    assert "Accept the code of conduct to edit" in tools
+    assert "Read and accept the code of conduct" in index
+    assert "Create a page" not in index

@@ -103,7 +103,7 @@ def test_the_audit_entry_says_who_which_revision_and_which_kinds_but_not_the_tex
     entry = AuditEntry.objects.get(action="revision.redact")
     assert entry.actor == moderator
     assert entry.target_id == str(page.pk)
-    assert entry.after == {"revision": 1, "field": "body", "kinds": ["patient_name"]}
+    assert entry.after == {"revision": 1, "field": "body", "kinds": ["patient_name"], "revisions": [1]}
     assert NAME not in json.dumps([entry.target_label, entry.before, entry.after])
 
 
@@ -119,6 +119,25 @@ def test_an_older_revision_is_redacted_and_the_current_one_is_left_as_it_is(
     assert NAME not in first.body
     assert page.current is not None
     assert NAME in page.current.body
+
+
+def test_redacting_in_every_revision_removes_the_same_text_from_the_whole_history(
+    page: Page, moderator: User, facilitator: User, member: User, committed: Committed
+) -> None:
+    with committed():
+        page_save(page=page, actor=facilitator, body=BODY + "\n\nMore.", base_revision=1, confirmed=True)
+    page.refresh_from_db()
+    current = page.current
+    assert current is not None
+    url = reverse("governance:revision_redact", args=[current.pk])
+    found = _finding(current)
+    data = {"field": "body", "start": found.start, "end": found.end, "every_revision": "1"}
+    with committed():
+        assert client_for(moderator).post(url, data).status_code == 302
+    _no_name_anywhere(page)
+    assert search(member, "Smith").count == 0
+    entry = AuditEntry.objects.get(action="revision.redact")
+    assert entry.after["revisions"] == [1, 2]
 
 
 def test_a_name_in_the_title_is_redacted_from_the_page_title_its_audit_entries_and_the_index(

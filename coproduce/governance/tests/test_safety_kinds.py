@@ -74,6 +74,9 @@ def test_a_hospital_number_blocks_a_submission_and_is_described_for_a_person() -
         ("Mx Alex Rowe was diagnosed last week", "Mx Alex Rowe"),
         ("Sad news: Mrs Okafor died this morning", "Mrs Okafor"),
         ("Ann Smith-Jones, DOB 3 May 1950", "Ann Smith-Jones"),
+        ("John Smith's dementia is worse since he was admitted", "John Smith"),
+        ("Mrs Smith's daughter says she was discharged too early", "Mrs Smith"),
+        ("Anne Marie Davies was admitted with sepsis", "Anne Marie Davies"),
     ],
 )
 def test_a_name_next_to_a_date_of_birth_or_a_clinical_word_is_a_patients_name(text: str, name: str) -> None:
@@ -94,6 +97,12 @@ def test_a_name_next_to_a_date_of_birth_or_a_clinical_word_is_a_patients_name(te
         "On 12 March 2024 we met Jane Smith and the Ward 7 team",
         "Jane Smith shared her slides on social media",
         "Mrs Smith from the events office will send the joining instructions",
+        "Thanks, Jane Smith, for the brilliant session on sepsis.",
+        "Jane Smith's blog on dementia care went viral.",
+        "Emma Brown, who works on the stroke unit, tweeted about it.",
+        "Simon Stevens announced new funding for dementia.",
+        "Please welcome Anne Marie Davies, our dementia lead.",
+        "Congratulations to Helen Ward for her dementia award.",
     ],
 )
 def test_staff_speakers_named_things_and_names_without_clinical_context_are_not_patients(text: str) -> None:

@@ -29,6 +29,7 @@ ADVERSARIAL = {
     "Mr Mr Mr": _fill("Mr "),
     "titled names": _fill("Mrs Jane Smith "),
     "titled names next to clinical words": _fill("Mrs Jane Smith admitted "),
+    "names next to dates of birth": _fill("John Smith, 12/03/1948 "),
     "capitalised pairs": _fill("John Smith "),
     "a@": _fill("a@"),
     "a. then @": _fill("a.") + "@",
