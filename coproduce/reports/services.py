@@ -343,6 +343,18 @@ def paper_publish(*, actor: User, paper: Paper) -> Edition:
     return edition
 
 
+# What an edition goes back to when it is to be rendered again (retry, rebuild, forget a person).
+_RENDER_AGAIN: dict[str, Any] = {
+    "status": Status.PENDING,
+    "stage": "",
+    "progress": 0,
+    "error": "",
+    "attempts": 0,
+    "claimed_until": None,
+    "claimed_by": "",
+}
+
+
 def edition_retry(*, actor: User, edition: Edition) -> Edition:
     paper = edition.paper
     _require_editor(actor, paper.space)
@@ -352,15 +364,7 @@ def edition_retry(*, actor: User, edition: Edition) -> Edition:
         )
     hit(scope="paper-render", key=str(actor.pk), limit=settings.PAPER_RENDERS_PER_HOUR, window=3600)
     with transaction.atomic():
-        changed = Edition.objects.filter(pk=edition.pk, status=Status.FAILED).update(
-            status=Status.PENDING,
-            stage="",
-            progress=0,
-            error="",
-            attempts=0,
-            claimed_until=None,
-            claimed_by="",
-        )
+        changed = Edition.objects.filter(pk=edition.pk, status=Status.FAILED).update(**_RENDER_AGAIN)
         if not changed:
             raise Conflict(
                 "Only an edition whose rendering failed can be tried again.", code="edition_not_failed"
@@ -443,15 +447,7 @@ def edition_rebuild_missing(*, edition: Edition) -> bool:
     update from ready); the edition shows "rendering" meanwhile and nothing half-written is served.
     """
     with transaction.atomic():
-        changed = Edition.objects.filter(pk=edition.pk, status=Status.READY).update(
-            status=Status.PENDING,
-            stage="",
-            progress=0,
-            error="",
-            attempts=0,
-            claimed_until=None,
-            claimed_by="",
-        )
+        changed = Edition.objects.filter(pk=edition.pk, status=Status.READY).update(**_RENDER_AGAIN)
         if not changed:
             return False
         audit.record(
@@ -490,13 +486,7 @@ def editions_forget_person(*, user_id: int) -> int:
             Edition.objects.filter(pk=edition.pk).update(
                 snapshot=data,
                 how_to_cite=cite,
-                status=Status.PENDING,
-                stage="",
-                progress=0,
-                error="",
-                attempts=0,
-                claimed_until=None,
-                claimed_by="",
+                **_RENDER_AGAIN,
             )
             audit.record(
                 actor=None,
