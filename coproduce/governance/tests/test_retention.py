@@ -275,3 +275,12 @@ def test_the_service_refuses_days_out_of_range(members_space: Space, facilitator
         )
 
     assert set(raised.value.message_dict) == {"keep_closed_discussions_days", "keep_drafts_days"}
+
+
+def test_the_space_settings_page_links_to_the_guard_and_retention_settings(
+    members_space: Space, facilitator: User
+) -> None:
+    shown = client_for(facilitator).get(f"/spaces/{members_space.slug}/settings/").content.decode()
+
+    assert f"/governance/spaces/{members_space.slug}/retention/" in shown
+    assert f"/governance/spaces/{members_space.slug}/guard/" in shown
