@@ -25,6 +25,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from coproduce.accounts.models import User
+from coproduce.accounts.services import sessions_end
 from coproduce.communities import conduct
 from coproduce.communities.access import require_moderator
 from coproduce.discussions.models import Comment
@@ -328,6 +329,9 @@ def member_suspend(*, member: User, actor: User, reason: str, days: int) -> Sanc
             before={"until": before.isoformat() if before else None},
             after={"reason": reason, "until": until.isoformat()},
         )
+        # Their open sessions end at once (an editor left open, a token-less API session); they
+        # can log in again and read, but not post, until the suspension ends.
+        sessions_end(user=member)
     return sanction
 
 

@@ -1,9 +1,7 @@
-"""Sessions: a password change ends the other sessions; deactivated, deleted and erased members
-are logged out at once; a suspended member keeps reading."""
+"""Sessions: a password change ends the other sessions; deactivated, deleted, erased and suspended
+members are logged out at once (a suspended member may log in again to read)."""
 
 from __future__ import annotations
-
-from datetime import timedelta
 
 import pytest
 from allauth.usersessions.models import UserSession
@@ -17,6 +15,7 @@ from coproduce.accounts import services
 from coproduce.accounts.models import User
 from coproduce.communities.models import Space
 from coproduce.governance.models import AuditEntry
+from coproduce.governance.moderation import member_suspend
 
 pytestmark = pytest.mark.django_db
 
@@ -103,9 +102,15 @@ def test_an_erased_member_is_logged_out_at_once_even_if_still_marked_active(memb
     assert not is_logged_in(client)  # the session itself was ended, not just this request
 
 
-def test_a_suspended_member_stays_logged_in_and_can_still_read(member: User, members_space: Space) -> None:
-    client = client_for(member)
-    User.objects.filter(pk=member.pk).update(suspended_until=timezone.now() + timedelta(days=7))
-
+def test_suspending_a_member_ends_their_sessions_and_they_log_in_again_to_read(
+    member: User, moderator: User, members_space: Space
+) -> None:
+    client = logged_in(member)
     assert is_logged_in(client)
-    assert client.get(reverse("communities:space", args=[members_space.slug])).status_code == 200
+
+    member_suspend(member=member, actor=moderator, reason="Posted a patient's details.", days=7)
+
+    assert not is_logged_in(client)
+    again = logged_in(member)
+    assert is_logged_in(again)
+    assert again.get(reverse("communities:space", args=[members_space.slug])).status_code == 200
