@@ -31,7 +31,7 @@ _DISCUSSION = "/{space}/pages/{slug}/discussion"
 
 class CommentIn(StrictSchema):
     body: str = Field(max_length=100_000)  # the service holds the real limit (COMMENT_MAX_CHARS)
-    parent: int | None = Field(None, ge=1)
+    parent: int | None = Field(None, ge=1, le=2**63 - 1)  # a database id
     confirm: bool = False  # "I have checked: no identifiable person", for what the guard warns about
 
 

@@ -70,8 +70,21 @@ class DecisionForm(forms.Form):
             reason.error_messages["required"] = "Give a reason for rejecting the application."
 
 
+class _Applications(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+    """Ids the database cannot hold are "not from the list", not a crash in the query."""
+
+    def _check_values(self, value: Any) -> Any:
+        for pk in value or []:
+            text = str(pk).strip()
+            if text.isdigit() and int(text) > 2**63 - 1:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": text}
+                )
+        return super()._check_values(value)  # type: ignore[misc]  # Django's own step, not in the stubs
+
+
 class BulkDecisionForm(forms.Form):
-    applications = forms.ModelMultipleChoiceField(
+    applications = _Applications(
         queryset=Application.objects.filter(status=Application.Status.PENDING),
         error_messages={
             "required": "Select at least one application.",

@@ -313,3 +313,30 @@ def test_another_persons_notification_and_api_token_are_not_found(
     token.refresh_from_db()
     assert notification.read_at is None
     assert token.revoked_at is None
+
+
+def test_a_private_object_cannot_be_reached_through_the_address_of_a_public_one(
+    secrets: Secrets, public_space: Space, facilitator: User, nosy: User
+) -> None:
+    """The id of a private attachment, comment or paper put in a public page's or space's address."""
+    public = wiki_services.page_create(space=public_space, actor=facilitator, title="Open", body="Text")
+    page, paper = f"/spaces/{public_space.slug}/wiki/{public.slug}/", f"/spaces/{public_space.slug}/papers/"
+    api_comment = f"/api/v1/spaces/{public_space.slug}/pages/{public.slug}/comments/{secrets.comment_id}"
+    a, client = secrets.attachment, client_for(nosy)
+    answers = {
+        "attachment": client.get(f"{page}attachments/{a.pk}/{a.name}"),
+        "remove attachment": client.post(f"{page}attachments/{a.pk}/remove/"),
+        "edit comment": client.get(f"{page}comments/{secrets.comment_id}/edit/"),
+        "delete comment": client.post(f"{page}comments/{secrets.comment_id}/delete/"),
+        "paper": client.get(f"{paper}{secrets.paper.pk}/"),
+        "edition": client.get(f"{paper}{secrets.paper.pk}/editions/{secrets.edition.number}/html/"),
+        "preview": client.get(f"{paper}{secrets.paper.pk}/preview/"),
+        "credit": client.post(f"{paper}{secrets.paper.pk}/credit/", {"credit_as": "anonymous"}),
+        "page by slug": client.get(f"/spaces/{public_space.slug}/wiki/{secrets.page.slug}/"),
+        "api edit comment": client.put(api_comment, {"body": "x"}, content_type="application/json"),
+        "api delete comment": client.delete(api_comment),
+    }
+
+    assert {name: r.status_code for name, r in answers.items() if r.status_code != 404} == {}
+    assert not [name for name, r in answers.items() if SECRET.encode() in _body(r)]
+    assert Attachment.objects.filter(pk=a.pk).exists()

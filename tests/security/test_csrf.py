@@ -15,8 +15,12 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from conftest import client_for
 from coproduce.accounts.models import User
+from coproduce.communities.models import Space
+from coproduce.core.pagecache import MARKER
 from coproduce.governance.models import AuditEntry
+from coproduce.wiki import services as wiki_services
 
 pytestmark = pytest.mark.django_db
 
@@ -145,3 +149,22 @@ def test_a_forged_api_call_with_a_session_cookie_is_refused(member: User) -> Non
     assert not accepted, "\n".join(accepted)
     assert AuditEntry.objects.count() == before
     assert len(API_PATHS) > 20
+
+
+def test_pages_kept_for_anonymous_readers_carry_no_csrf_token_and_no_cookie(
+    public_space: Space, facilitator: User, member: User
+) -> None:
+    """The anonymous page cache (core/pagecache.py) serves one copy to everyone: a token in it
+    would be handed to every reader, and a signed-in reader's page must never be kept."""
+    page = wiki_services.page_create(space=public_space, actor=facilitator, title="Open", body="Text")
+    addresses = ["/", f"/spaces/{public_space.slug}/", f"/spaces/{public_space.slug}/wiki/"]
+    addresses.append(f"/spaces/{public_space.slug}/wiki/{page.slug}/")
+    visitor = Client()
+    visitor.get(reverse("account_login"))  # now holds a CSRF cookie, as most visitors do
+    for url in addresses:
+        kept = visitor.get(url)
+        assert kept.status_code == 200
+        assert kept.get(MARKER) is not None, url
+        assert b"csrfmiddlewaretoken" not in kept.content, url
+        assert not kept.cookies, url
+        assert client_for(member).get(url).get(MARKER) is None, url
