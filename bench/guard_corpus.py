@@ -245,6 +245,13 @@ ORDINARY_TEMPLATES = [
     "Workshop {small} of {small2} covers {topic} and {clinical}.",
     "We met on {weekday} {day} {month} and again on {weekday2} {day2} {month}.",
     "Expenses claims must be in by {day} {month} {year}.",
+    "Your booking reference is REF{seven}; please keep it for the day.",
+    "Invoice {six} for the venue hire was paid on {day} {month} {year}.",
+    "The wifi code in {place} is {six} and the network is NHS-Guest.",
+    "Course code DIG{five} is on the e-learning portal.",
+    "Order number {six} covers the lanyards and badges.",
+    "Ring extension {four} or the switchboard on {phone}.",
+    "Please quote your staff number (for example {seven}) when booking.",
 ]
 
 IDENTIFIABLE_TEMPLATES: dict[str, list[str]] = {
@@ -356,6 +363,10 @@ def _fill(template: str, rng: random.Random) -> str:
         "weekday": rng.choice(WEEKDAYS),
         "weekday2": rng.choice(WEEKDAYS),
         "small": str(rng.randint(1, 30)),
+        "four": str(rng.randint(1000, 9999)),
+        "five": str(rng.randint(10000, 99999)),
+        "six": str(rng.randint(100000, 999999)),
+        "seven": str(rng.randint(1000000, 9999999)),
         "small2": str(rng.randint(1, 30)),
         "big": f"{rng.randint(1, 40) * 50:,}",
         "big2": str(rng.randint(40, 400)),

@@ -10,7 +10,9 @@ What a redaction of a finding in a wiki revision rewrites, in one transaction:
 - the revision's field (`title`, `summary` or `body`) and, for the body, its stored HTML
   (rendered again from the redacted Markdown);
 - if the revision is the page's current one and the field is the title, `Page.title`; the
-  titles kept in the page's outgoing links (`PageLink.target_title`);
+  titles kept in the page's outgoing links (`PageLink.target_title`); the page's address when
+  its slug holds the text ("john-smith-admitted" becomes "redacted-admitted", with no alias
+  kept for the old one) and old addresses (aliases) that hold it;
 - the search index row of the page (`coproduce.search.index.index_page`, run at once, so the
   index never holds the text after the commit; it also moves the index version on, which makes
   every cached search answer stale);
@@ -32,7 +34,9 @@ from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404
+from django.utils.text import slugify
 
 from coproduce.accounts.models import User
 from coproduce.communities.access import Viewer
@@ -44,7 +48,8 @@ from coproduce.governance.safety import KIND_LABELS, Finding, scan
 from coproduce.lib.markdown import render, render_comment
 from coproduce.notifications.models import Notification
 from coproduce.search import index
-from coproduce.wiki.models import Page, PageLink, Revision
+from coproduce.wiki.models import Page, PageAlias, PageLink, Revision
+from coproduce.wiki.slugs import free_slug, slug_base
 
 REDACTED = "[redacted]"
 CONTEXT_CHARS = 40  # shown either side of a finding to the moderator deciding on it
@@ -170,6 +175,7 @@ def revision_redact(
                 if any(spans.values()):
                     redacted[other.number] = _redact_spans(page, other, spans)
         _scrub_links(page, removed)
+        _scrub_slugs(page, removed)
         _scrub_audit_and_notifications("wiki.page", page.pk, removed, page=page)
         audit.record(
             actor=actor,
@@ -253,35 +259,63 @@ def _copy(source: Any, target: Any, fields: list[str]) -> None:
 
 
 def _scrub_links(page: Page, removed: str) -> None:
-    """Link titles kept for the page's outgoing links ("[[John Smith]]") lose the text too."""
-    for link in PageLink.objects.filter(source=page, target_title__contains=removed):
+    """Link titles kept for the page's links, out and in ("[[John Smith]]"), lose the text too."""
+    links = PageLink.objects.filter(Q(source=page) | Q(target=page), target_title__contains=removed)
+    for link in links:
         link.target_title = link.target_title.replace(removed, REDACTED)[:200]
         link.save(update_fields=["target_title"])
 
 
+def _scrub_slugs(page: Page, removed: str) -> None:
+    """The page's address and old addresses lose the text too ("john-smith-admitted").
+
+    If the page's slug holds it, the page gets the slug of its (redacted) title, and no alias is
+    kept for the old one; aliases holding it are deleted. Links to those addresses stop working,
+    which is the point. Notifications' links follow the new slug.
+    """
+    piece = slugify(removed, allow_unicode=True)
+    if not piece:
+        return
+    PageAlias.objects.filter(page=page, slug__contains=piece).delete()
+    if piece not in page.slug:
+        return
+    old_slug = page.slug
+    taken = set(Page.objects.filter(space=page.space).exclude(pk=page.pk).values_list("slug", flat=True))
+    taken |= set(PageAlias.objects.filter(space=page.space).values_list("slug", flat=True))
+    page.slug = free_slug(slug_base(page.title.replace(removed, REDACTED)), taken)
+    page.save(update_fields=["slug"])
+    for notification in Notification.objects.filter(page=page, url__contains=f"/{old_slug}/"):
+        notification.url = notification.url.replace(f"/{old_slug}/", f"/{page.slug}/")
+        notification.save(update_fields=["url"])
+    _scrub_audit_and_notifications("wiki.page", page.pk, old_slug, page=page, replacement=page.slug)
+
+
 def _scrub_audit_and_notifications(
-    target_type: str, target_id: int, removed: str, *, page: Page | None = None
+    target_type: str, target_id: int, removed: str, *, page: Page | None = None, replacement: str = REDACTED
 ) -> None:
     """Audit entries keep titles (labels, before/after); notifications are written from them."""
     entries = AuditEntry.objects.filter(target_type=target_type, target_id=str(target_id))
     for entry in entries:
-        label = entry.target_label.replace(removed, REDACTED)[:300]
-        before, after = _scrubbed(entry.before, removed), _scrubbed(entry.after, removed)
+        label = entry.target_label.replace(removed, replacement)[:300]
+        before, after = (
+            _scrubbed(entry.before, removed, replacement),
+            _scrubbed(entry.after, removed, replacement),
+        )
         if (label, before, after) != (entry.target_label, entry.before, entry.after):
             AuditEntry.objects.filter(pk=entry.pk).update(target_label=label, before=before, after=after)
     notifications = Notification.objects.filter(entry__in=entries)
     if page is not None:
         notifications = notifications | Notification.objects.filter(page=page)
     for notification in notifications.filter(text__contains=removed).distinct():
-        notification.text = notification.text.replace(removed, REDACTED)[:300]
+        notification.text = notification.text.replace(removed, replacement)[:300]
         notification.save(update_fields=["text"])
 
 
-def _scrubbed(value: Any, removed: str) -> Any:
+def _scrubbed(value: Any, removed: str, replacement: str = REDACTED) -> Any:
     if isinstance(value, str):
-        return value.replace(removed, REDACTED)
+        return value.replace(removed, replacement)
     if isinstance(value, list):
-        return [_scrubbed(item, removed) for item in value]
+        return [_scrubbed(item, removed, replacement) for item in value]
     if isinstance(value, dict):
-        return {key: _scrubbed(item, removed) for key, item in value.items()}
+        return {key: _scrubbed(item, removed, replacement) for key, item in value.items()}
     return value

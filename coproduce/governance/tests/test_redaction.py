@@ -20,7 +20,7 @@ from coproduce.governance.models import AuditEntry
 from coproduce.notifications.models import Notification
 from coproduce.search.models import SearchDocument
 from coproduce.search.query import search
-from coproduce.wiki.models import Page, Revision
+from coproduce.wiki.models import Page, PageAlias, Revision
 from coproduce.wiki.services import page_create, page_save
 
 NAME = "John Smith"
@@ -161,10 +161,18 @@ def test_a_name_in_the_title_is_redacted_from_the_page_title_its_audit_entries_a
     )
     page.refresh_from_db()
     assert page.title.startswith("[redacted], DOB")
+    assert page.slug == "redacted-dob-12031948"
+    assert not PageAlias.objects.filter(page=page).exists()
+    assert (
+        client_for(moderator)
+        .get(f"/spaces/{public_space.slug}/wiki/mrs-jane-smith-dob-12031948/")
+        .status_code
+        == 404
+    )
     document = SearchDocument.objects.get(kind=SearchDocument.Kind.PAGE, object_id=page.pk)
     assert "Jane" not in document.title
     for entry in AuditEntry.objects.all():
-        assert "Jane Smith" not in json.dumps([entry.target_label, entry.before, entry.after])
+        assert "jane" not in json.dumps([entry.target_label, entry.before, entry.after]).lower()
 
 
 def test_a_finding_that_is_no_longer_there_is_refused_with_a_clear_message_and_nothing_changes(
@@ -290,3 +298,17 @@ def test_members_cannot_redact_a_comment_and_outsiders_of_a_private_space_get_40
     hidden = comment_create(page=private, actor=facilitator, body=COMMENT, confirmed=True)
     assert client_for(outsider).get(reverse("governance:comment_redact", args=[hidden.pk])).status_code == 404
     assert not AuditEntry.objects.filter(action="comment.redact").exists()
+
+
+def test_moderators_find_the_redaction_page_from_the_page_and_its_revision_and_members_do_not(
+    page: Page, moderator: User, member: User
+) -> None:
+    assert page.current is not None
+    redact = reverse("governance:revision_redact", args=[page.current.pk])
+    revision = reverse("wiki:revision", args=[page.space.slug, page.slug, page.current.number])
+    shown = reverse("wiki:page", args=[page.space.slug, page.slug])
+
+    assert redact in client_for(moderator).get(shown).content.decode()
+    assert redact in client_for(moderator).get(revision).content.decode()
+    assert redact not in client_for(member).get(shown).content.decode()
+    assert redact not in client_for(member).get(revision).content.decode()

@@ -42,6 +42,8 @@ def test_a_hospital_number_in_a_common_uk_form_is_found_without_its_label(text: 
         "Room R12, RTX3080, RCN2024, Ward 7 and 2,000 staff",
         "the hospital number is on the website",
         "rxh1234567 in lower case is not a trust code",
+        "booking ref number 123456 and REF No 654321",
+        "your booking reference is REF1234567; reg no 1234567",
     ],
 )
 def test_short_unlabelled_or_lower_case_numbers_are_not_hospital_numbers(text: str) -> None:
