@@ -22,7 +22,7 @@ from coproduce.api.pagination import Page as PageOf
 from coproduce.api.pagination import PageParams, paginate
 from coproduce.api.schemas import StrictSchema
 from coproduce.communities.access import Viewer, get_space_for_user
-from coproduce.reports import access, selectors, services
+from coproduce.reports import access, downloads, selectors, services
 from coproduce.reports.models import Edition, Paper, Section, Source
 from coproduce.wiki.access import get_page_for_user
 
@@ -106,6 +106,7 @@ class FilesOut(Schema):
 
 
 class EditionOut(Schema):
+    downloads: FilesOut  # the same files through the API: a personal token is enough
     number: int
     status: str
     stage: str
@@ -249,6 +250,14 @@ def _file_url(request: HttpRequest, edition: Edition, fmt: str) -> str | None:
     return request.build_absolute_uri(path)
 
 
+def _download_url(request: HttpRequest, edition: Edition, fmt: str) -> str | None:
+    if not edition.is_ready or not getattr(edition, f"{fmt}_file"):
+        return None
+    return request.build_absolute_uri(
+        f"/api/v1/papers/{edition.paper_id}/editions/{edition.number}/files/{fmt}"
+    )
+
+
 def _edition_out(request: HttpRequest, edition: Edition) -> dict[str, Any]:
     return {
         **_edition_summary(edition),
@@ -256,6 +265,7 @@ def _edition_out(request: HttpRequest, edition: Edition) -> dict[str, Any]:
         "progress": edition.progress,
         "error": edition.error,
         "files": {fmt: _file_url(request, edition, fmt) for fmt in FORMATS},
+        "downloads": {fmt: _download_url(request, edition, fmt) for fmt in FORMATS},
     }
 
 
@@ -376,6 +386,22 @@ def publish_paper(request: HttpRequest, pk: int) -> Status[dict[str, Any]]:
 def get_edition(request: HttpRequest, pk: int, number: int) -> dict[str, Any]:
     edition = access.get_edition_for_reader(caller(request), pk, number)
     return _edition_out(request, edition)
+
+
+@router.get("/{int:pk}/editions/{int:number}/files/{fmt}")
+def download_edition(request: HttpRequest, pk: int, number: int, fmt: Literal["html", "pdf", "docx"]) -> Any:
+    """The edition's file itself, for scripts holding a personal token (the web address needs a session)."""
+    edition = access.get_edition_for_reader(caller(request), pk, number)
+    try:
+        return downloads.edition_file_response(edition, fmt)
+    except downloads.FileMissing:
+        raise ApiError(
+            503,
+            "file_missing",
+            "The file is missing from storage and is being made again from the edition. "
+            f"Try again in {downloads.RETRY_AFTER_SECONDS} seconds.",
+            {"retry_after": downloads.RETRY_AFTER_SECONDS},
+        ) from None
 
 
 @router.post("/{int:pk}/editions/{int:number}/retry", response={202: PublishedOut})

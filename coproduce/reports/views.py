@@ -7,21 +7,16 @@ refuses, the page is shown again with what was typed and an error summary that s
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import logging
 import re
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.csp import CSP, build_policy
-from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 from coproduce.accounts.models import User
@@ -32,7 +27,7 @@ from coproduce.lib.confirm import attempt_confirmable
 from coproduce.lib.errors import Conflict
 from coproduce.lib.ratelimit import RateLimited
 from coproduce.lib.views import attempt, posted, signed_in
-from coproduce.reports import access, selectors, services
+from coproduce.reports import access, downloads, selectors, services
 from coproduce.reports.forms import (
     CreditForm,
     PaperCreateForm,
@@ -48,13 +43,7 @@ from coproduce.reports.sources import Card
 
 logger = logging.getLogger(__name__)
 
-FORMATS = {
-    "html": ("html_file", "text/html; charset=utf-8"),
-    "pdf": ("pdf_file", "application/pdf"),
-    "docx": ("docx_file", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
-}
 KEPT = "everything else you typed has been kept."
-_STYLE = re.compile(rb"<style[^>]*>(.*?)</style>", re.DOTALL | re.IGNORECASE)
 
 
 # --- small helpers ------------------------------------------------------------------------------
@@ -68,22 +57,6 @@ def _edition_url(edition: Edition, view: str = "reports:edition", **extra: Any) 
     paper = edition.paper
     kwargs = {"space_slug": paper.space.slug, "pk": paper.pk, "number": edition.number, **extra}
     return reverse(view, kwargs=kwargs)
-
-
-def _with_inline_styles(response: HttpResponse, document: bytes) -> HttpResponse:
-    """Serve a standalone paper: the site's policy, plus exactly the <style> elements it carries
-    (by hash). Set on the response, so the CSP middleware leaves it as it is."""
-    hashes = [
-        "'sha256-" + base64.b64encode(hashlib.sha256(css).digest()).decode("ascii") + "'"
-        for css in _STYLE.findall(document)
-    ]
-    policy: dict[str, Any] = {
-        **settings.SECURE_CSP,
-        "style-src": [CSP.SELF, *hashes],
-        "script-src": [CSP.NONE],
-    }
-    response.headers[str(CSP.HEADER_ENFORCE)] = build_policy(policy)
-    return response
 
 
 @dataclass
@@ -230,7 +203,7 @@ def preview(request: HttpRequest, space_slug: str, pk: int) -> HttpResponse:
     document = render_html(selectors.paper_preview(paper=found))
     response = HttpResponse(document, content_type="text/html; charset=utf-8")
     response["Cache-Control"] = "private, no-store"
-    return _with_inline_styles(response, document)
+    return downloads.with_inline_styles(response, document)
 
 
 # --- editing ---------------------------------------------------------------------------------------
@@ -536,38 +509,22 @@ def edition_file(
     request: HttpRequest, space_slug: str, pk: int, number: int, fmt: str
 ) -> HttpResponse | FileResponse:
     """A ready edition's file; nothing is served before the edition is ready."""
-    if fmt not in FORMATS:
-        raise Http404("No such format.")
     found = access.get_edition_for_reader(request.user, pk, number, space_slug)
-    field_name, content_type = FORMATS[fmt]
-    stored = getattr(found, field_name)
-    if found.status != Edition.Status.READY or not stored:
-        raise Http404("This edition is not ready.")
-    filename = f"{slugify(found.paper.title)[:80] or 'paper'}-edition-{found.number}.{fmt}"
     try:
-        handle = stored.open("rb")
-    except FileNotFoundError:
+        return downloads.edition_file_response(found, fmt)
+    except downloads.FileMissing:
         return _file_missing(request, found)
-    if fmt == "html":
-        with handle:
-            document = handle.read()
-        response = HttpResponse(document, content_type=content_type)
-        response["Content-Disposition"] = f'inline; filename="{filename}"'
-        return _with_inline_styles(response, document)
-    return FileResponse(handle, as_attachment=True, filename=filename, content_type=content_type)
 
 
 def _file_missing(request: HttpRequest, edition: Edition) -> HttpResponse:
-    """The file went missing from storage (a lost disk, a bad restore): rebuild it, ask to come back."""
-    logger.error("Edition %s of paper %s: a file is missing from storage", edition.number, edition.paper_id)
-    services.edition_rebuild_missing(edition=edition)
+    """The file went missing from storage (a lost disk, a bad restore) and is being rebuilt."""
     response = render(
         request,
         "reports/edition_missing.html",
         {"edition": edition, "paper": edition.paper, "space": edition.paper.space},
         status=503,
     )
-    response["Retry-After"] = "60"
+    response["Retry-After"] = str(downloads.RETRY_AFTER_SECONDS)
     return response
 
 

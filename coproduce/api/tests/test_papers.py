@@ -467,6 +467,16 @@ def test_publishing_renders_an_edition_whose_files_readers_can_fetch(
     pdf = client_for(member).get(out["files"]["pdf"].removeprefix("http://testserver"))
     assert pdf.status_code == 200
     assert pdf.getvalue().startswith(b"%PDF")
+    api = f"http://testserver/api/v1/papers/{blank['id']}/editions/1/files/"
+    assert out["downloads"] == {fmt: f"{api}{fmt}" for fmt in ("html", "pdf", "docx")}
+    by_token = anonymous.get(
+        out["downloads"]["docx"].removeprefix("http://testserver"), headers=bearer(member)
+    )
+    assert by_token.status_code == 200
+    assert by_token.getvalue().startswith(b"PK")
+    assert by_token["Content-Disposition"].startswith("attachment;")
+    assert anonymous.get(f"{path}/files/pdf", headers=bearer(outsider)).status_code == 404
+    assert anonymous.get(f"{path}/files/odt", headers=bearer(member)).status_code in (400, 404, 422)
 
     # The paper is now visible to the space's readers: its editions, never the draft.
     seen = anonymous.get(f"/api/v1/papers/{blank['id']}", headers=bearer(member)).json()
@@ -507,6 +517,7 @@ def test_an_edition_still_rendering_is_found_only_by_editors_and_blocks_another(
     pending = anonymous.get(f"{path}/1", headers=as_facilitator).json()
     assert pending["status"] == "pending"
     assert pending["files"] == {"html": None, "pdf": None, "docx": None}
+    assert pending["downloads"] == {"html": None, "pdf": None, "docx": None}
     assert anonymous.get(f"{path}/1", headers=bearer(member)).status_code == 404
     assert anonymous.get(f"/api/v1/papers/{blank['id']}", headers=bearer(member)).status_code == 404
 
@@ -625,3 +636,26 @@ def test_a_paper_address_that_is_not_a_number_is_a_json_404(
     response = anonymous.get("/api/v1/papers/abc", headers=as_facilitator)
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
+
+
+def test_a_file_lost_from_storage_answers_file_missing_and_is_rebuilt(
+    blank: dict[str, Any],
+    as_facilitator: dict[str, str],
+    member: User,
+    anonymous: Client,
+    committed: Committed,
+) -> None:
+    ready_to_publish(anonymous, blank, as_facilitator)
+    with committed():
+        post_json(anonymous, f"/api/v1/papers/{blank['id']}/editions", {}, as_facilitator)
+    edition = Edition.objects.get(paper_id=blank["id"])
+    edition.pdf_file.storage.delete(str(edition.pdf_file.name))
+
+    with committed():
+        lost = anonymous.get(f"/api/v1/papers/{blank['id']}/editions/1/files/pdf", headers=bearer(member))
+
+    assert lost.status_code == 503
+    assert lost.json()["error"]["code"] == "file_missing"
+    again = anonymous.get(f"/api/v1/papers/{blank['id']}/editions/1/files/pdf", headers=bearer(member))
+    assert again.status_code == 200
+    assert again.getvalue().startswith(b"%PDF")
