@@ -1,7 +1,7 @@
 """ReDoS-prone input to the guard: each scan of 1 MB stays linear and quick.
 
 The target is under a second per megabyte; `python -m bench.guard` measures it (the slowest, 1 MB
-of "John Smith, 12/03/1948 " with 87,000 findings, 0.7–0.8 s on a quiet machine). This test is
+of "John Smith, 12/03/1948 " with 87,000 findings, 0.7 to 0.8 s on a quiet machine). This test is
 the safety net that catches a regular expression gone quadratic, which would take minutes: it
 bounds the CPU time of this process at twice the target (the best of three runs), because
 under the full suite on a busy 2-core machine the same scan measured 1.1 s. Each
