@@ -47,6 +47,7 @@ from coproduce.governance.models import AuditEntry
 from coproduce.governance.safety import KIND_LABELS, Finding, scan
 from coproduce.lib.markdown import render, render_comment
 from coproduce.notifications.models import Notification
+from coproduce.reports.services import papers_redact
 from coproduce.search import index
 from coproduce.wiki.models import Page, PageAlias, PageLink, Revision
 from coproduce.wiki.slugs import free_slug, slug_base
@@ -177,6 +178,7 @@ def revision_redact(
         _scrub_links(page, removed)
         _scrub_slugs(page, removed)
         _scrub_audit_and_notifications("wiki.page", page.pk, removed, page=page)
+        papers_redact(space=page.space, removed=removed, replacement=REDACTED)
         audit.record(
             actor=actor,
             action="revision.redact",
@@ -235,6 +237,7 @@ def comment_redact(*, comment: Comment, actor: User, start: int, end: int) -> Co
         locked.html = render_comment(locked.body, mentions={user.username for user in mentioned})
         locked.save(update_fields=["body", "html"])
         _scrub_audit_and_notifications("discussions.comment", locked.pk, removed)
+        papers_redact(space=space, removed=removed, replacement=REDACTED)
         audit.record(
             actor=actor,
             action="comment.redact",

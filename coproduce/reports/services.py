@@ -461,6 +461,69 @@ def edition_rebuild_missing(*, edition: Edition) -> bool:
     return True
 
 
+def papers_redact(*, space: Space, removed: str, replacement: str = "[redacted]") -> int:
+    """A moderator redacted `removed` from a contribution in `space`: take it out of the space's
+    papers too. The cards' snapshots (title, excerpt), section text, the draft's revisions and every
+    edition's snapshot lose it; editions holding it are rendered again. Returns how many rows changed.
+
+    Called inside the moderator's transaction (governance.redaction); writes one audit entry per
+    edition re-rendered, which records that it happened, not what was removed.
+    """
+    if not removed:
+        return 0
+    changed = 0
+    papers = Paper.objects.filter(space=space)
+    for source in Source.objects.filter(paper__in=papers).filter(
+        Q(title__contains=removed) | Q(excerpt__contains=removed)
+    ):
+        source.title = source.title.replace(removed, replacement)
+        source.excerpt = source.excerpt.replace(removed, replacement)
+        source.save(update_fields=["title", "excerpt"])
+        changed += 1
+    for section in (
+        Section.objects.filter(paper__in=papers)
+        .filter(Q(heading__contains=removed) | Q(body__contains=removed))
+        .select_related("paper__space")
+    ):
+        section.heading = section.heading.replace(removed, replacement)
+        section.body = section.body.replace(removed, replacement)
+        section.html = render(section.body, space_slug=space.slug).html
+        section.save(update_fields=["heading", "body", "html"])
+        changed += 1
+    for revision in PaperRevision.objects.filter(paper__in=papers):
+        content = _replaced(revision.content, removed, replacement)
+        if content != revision.content:
+            PaperRevision.objects.filter(pk=revision.pk).update(content=content)
+            changed += 1
+    for edition in Edition.objects.filter(paper__in=papers).select_related("paper"):
+        snapshot = _replaced(edition.snapshot, removed, replacement)
+        if snapshot == edition.snapshot:
+            continue
+        Edition.objects.filter(pk=edition.pk).update(
+            snapshot=snapshot, how_to_cite=edition.how_to_cite.replace(removed, replacement), **_RENDER_AGAIN
+        )
+        audit.record(
+            actor=None,
+            action="edition.redact",
+            target=edition,
+            space=space,
+            after={"edition": edition.number},
+        )
+        _enqueue(edition.pk)
+        changed += 1
+    return changed
+
+
+def _replaced(value: Any, removed: str, replacement: str) -> Any:
+    if isinstance(value, str):
+        return value.replace(removed, replacement)
+    if isinstance(value, list):
+        return [_replaced(item, removed, replacement) for item in value]
+    if isinstance(value, dict):
+        return {key: _replaced(item, removed, replacement) for key, item in value.items()}
+    return value
+
+
 def editions_forget_person(*, user_id: int) -> int:
     """A person asked to be erased: their credit in every edition becomes "a contributor"."""
     changed = 0

@@ -18,6 +18,8 @@ from coproduce.discussions.services import comment_create
 from coproduce.governance import redaction
 from coproduce.governance.models import AuditEntry
 from coproduce.notifications.models import Notification
+from coproduce.reports import services as reports
+from coproduce.reports.models import Edition, Source
 from coproduce.search.models import SearchDocument
 from coproduce.search.query import search
 from coproduce.wiki.models import Page, PageAlias, Revision
@@ -312,3 +314,31 @@ def test_moderators_find_the_redaction_page_from_the_page_and_its_revision_and_m
     assert redact in client_for(moderator).get(revision).content.decode()
     assert redact not in client_for(member).get(shown).content.decode()
     assert redact not in client_for(member).get(revision).content.decode()
+
+
+def test_a_redaction_also_leaves_the_spaces_papers_their_cards_and_their_editions(
+    page: Page, facilitator: User, moderator: User, committed: Committed
+) -> None:
+    paper = reports.paper_create(actor=facilitator, space=page.space, title="Ward rounds", template="blank")
+    intro = paper.sections.get()
+    reports.source_place(actor=facilitator, paper=paper, key=f"page:{page.pk}", section=intro, used=True)
+    reports.section_write(actor=facilitator, section=intro, heading="Introduction", body="We heard [S1].")
+    with committed():
+        edition = reports.paper_publish(actor=facilitator, paper=paper)
+    edition.refresh_from_db()
+    assert NAME in json.dumps(edition.snapshot)
+    assert page.current is not None
+    found = _finding(page.current)
+
+    with committed():
+        redaction.revision_redact(
+            revision=page.current, actor=moderator, field=found.field, start=found.start, end=found.end
+        )
+
+    source = Source.objects.get(paper=paper)
+    edition = Edition.objects.get(pk=edition.pk)
+    assert NAME not in source.title + source.excerpt
+    assert NAME not in json.dumps(edition.snapshot)
+    assert edition.status == Edition.Status.READY, edition.error
+    assert NAME.encode() not in edition.html_file.read()
+    assert AuditEntry.objects.filter(action="edition.redact", target_id=str(edition.pk)).exists()
