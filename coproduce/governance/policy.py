@@ -174,7 +174,7 @@ def space_guard_policy_set(*, space: Space, actor: User, policy: Mapping[str, st
     changes to the defaults for the kinds it has not changed. NHS and hospital numbers
     cannot be set to anything but block (`ValidationError`).
     """
-    if not can_manage_space(actor, space):
+    if not can_manage_space(actor, space) or actor.is_suspended:
         raise PermissionDenied(CANNOT_MANAGE)
     errors: dict[str, list[str]] = {}
     for kind, action in policy.items():

@@ -296,9 +296,14 @@ def _scrub_slugs(page: Page, removed: str) -> None:
 def _scrub_audit_and_notifications(
     target_type: str, target_id: int, removed: str, *, page: Page | None = None, replacement: str = REDACTED
 ) -> None:
-    """Audit entries keep titles (labels, before/after); notifications are written from them."""
+    """Audit entries keep titles (labels, before/after); notifications are written from them.
+
+    For a page, every entry of its space is looked at, not only the page's own: its discussion's
+    entries are labelled "Discussion of <title>", its comments' and papers' may quote it."""
     entries = AuditEntry.objects.filter(target_type=target_type, target_id=str(target_id))
-    for entry in entries:
+    if page is not None:
+        entries = entries | AuditEntry.objects.filter(space=page.space)
+    for entry in entries.iterator():
         label = entry.target_label.replace(removed, replacement)[:300]
         before, after = (
             _scrubbed(entry.before, removed, replacement),

@@ -16,7 +16,7 @@ import json
 import re
 import zipfile
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from importlib import import_module
 from typing import Any
@@ -177,12 +177,15 @@ class Needles:
 def _needles(member: User) -> Needles:
     needles = Needles()
     emails = {member.email, *EmailAddress.objects.filter(user=member).values_list("email", flat=True)}
-    for value in (member.name, member.get_full_name(), *emails):
-        value = value.strip()
-        if len(value) >= 4:
+    for value in emails:
+        if value.strip():
+            needles.words.add(value.strip())
+    # A name is searched for in other people's text only when it is a full name (two words or
+    # more): "Mark", "Grace" or "Ward" alone are ordinary words in titles and notes.
+    for value in (member.name, member.get_full_name()):
+        value = " ".join(value.split())
+        if len(value.split()) >= 2:
             needles.words.add(value)
-        elif value:
-            needles.exact.add(value)
     # A username is often a common word ("mo", "ward"): replaced only where it stands alone.
     needles.exact.add(member.username)
     return needles
@@ -387,7 +390,7 @@ def space_retention_set(
     *, space: Space, actor: User, keep_closed_discussions_days: int | None, keep_drafts_days: int | None
 ) -> Space:
     """How long the space keeps closed discussions and unpublished paper drafts (None: for ever)."""
-    if not can_manage_space(actor, space):
+    if not can_manage_space(actor, space) or actor.is_suspended:
         raise PermissionDenied("Only the space's facilitators and community admins can do that.")
     errors: dict[str, list[str]] = {}
     keep_closed = _days(errors, "keep_closed_discussions_days", keep_closed_discussions_days)
@@ -431,7 +434,17 @@ def _forget_discussion_text(thread_ids: list[int], comment_ids: list[int]) -> No
 
 def _apply_in(space: Space, now: datetime, *, dry_run: bool) -> Applied:
     with transaction.atomic():
-        expired = selectors.expired_in(space, now)
+        first = selectors.expired_in(space, now)
+        # Lock what looked expired, then ask again: a paper published or a discussion reopened
+        # between the two reads stays (publishing and reopening lock the same rows).
+        list(Thread.objects.select_for_update().filter(pk__in=first.threads).values_list("pk", flat=True))
+        list(Paper.objects.select_for_update().filter(pk__in=first.papers).values_list("pk", flat=True))
+        again = selectors.expired_in(space, now)
+        expired = replace(
+            again,
+            threads=[pk for pk in again.threads if pk in set(first.threads)],
+            papers=[pk for pk in again.papers if pk in set(first.papers)],
+        )
         comment_ids = list(Comment.objects.filter(thread_id__in=expired.threads).values_list("pk", flat=True))
         result = Applied(
             space=space.slug,

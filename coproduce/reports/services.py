@@ -262,6 +262,7 @@ def source_place(
         source = _place(
             paper, card, section=section, used=used, position=position, actor=actor, exact_used=True
         )
+        Paper.objects.filter(pk=paper.pk).update(updated_at=timezone.now(), updated_by=actor)
         audit.record(
             actor=actor,
             action="paper.source_place",
@@ -495,7 +496,7 @@ def papers_redact(*, space: Space, removed: str, replacement: str = "[redacted]"
         if content != revision.content:
             PaperRevision.objects.filter(pk=revision.pk).update(content=content)
             changed += 1
-    for edition in Edition.objects.filter(paper__in=papers).select_related("paper"):
+    for edition in Edition.objects.select_for_update().filter(paper__in=papers):  # see forget_person
         snapshot = _replaced(edition.snapshot, removed, replacement)
         if snapshot == edition.snapshot:
             continue
@@ -527,30 +528,29 @@ def _replaced(value: Any, removed: str, replacement: str) -> Any:
 def editions_forget_person(*, user_id: int) -> int:
     """A person asked to be erased: their credit in every edition becomes "a contributor"."""
     changed = 0
-    for edition in Edition.objects.select_related("paper__space").filter(snapshot__credits__isnull=False):
-        data = dict(edition.snapshot)
-        credits = data.get("credits") or []
-        if not any(c.get("user_id") == user_id for c in credits):
-            continue
-        data["credits"] = [
-            {**c, "name": FORGOTTEN, "user_id": None} if c.get("user_id") == user_id else c for c in credits
-        ]
-        frozen = FrozenEdition.from_dict(data)
-        cite = how_to_cite(
-            credit_line=frozen.credit_line,
-            year=timezone.localtime(edition.published_at).year,
-            title=frozen.title,
-            number=frozen.number,
-            version=frozen.version,
-            url=frozen.url,
-        )
-        data["how_to_cite"] = cite
+    for pk in Edition.objects.filter(snapshot__credits__isnull=False).values_list("pk", flat=True):
         with transaction.atomic():
-            Edition.objects.filter(pk=edition.pk).update(
-                snapshot=data,
-                how_to_cite=cite,
-                **_RENDER_AGAIN,
+            # Read again under a lock: a redaction may be rewriting the same snapshot meanwhile.
+            edition = Edition.objects.select_for_update().select_related("paper__space").get(pk=pk)
+            data = dict(edition.snapshot)
+            credits = data.get("credits") or []
+            if not any(c.get("user_id") == user_id for c in credits):
+                continue
+            data["credits"] = [
+                {**c, "name": FORGOTTEN, "user_id": None} if c.get("user_id") == user_id else c
+                for c in credits
+            ]
+            frozen = FrozenEdition.from_dict(data)
+            cite = how_to_cite(
+                credit_line=frozen.credit_line,
+                year=timezone.localtime(edition.published_at).year,
+                title=frozen.title,
+                number=frozen.number,
+                version=frozen.version,
+                url=frozen.url,
             )
+            data["how_to_cite"] = cite
+            Edition.objects.filter(pk=edition.pk).update(snapshot=data, how_to_cite=cite, **_RENDER_AGAIN)
             audit.record(
                 actor=None,
                 action="edition.forget_person",

@@ -246,6 +246,8 @@ def page_revert(*, page: Page, actor: User, revision: int, summary: str = "") ->
             raise ValidationError({"revision": ["This page has no such revision."]})
         if target.number == locked.head:
             raise ValidationError({"revision": ["This is already the current revision."]})
+        # What the space blocks now is not put back, even if it was allowed when first written.
+        check_blocking_for_space(space=space, fields={"title": target.title, "body": target.body})
         head = _current(locked)
         new = _append_revision(
             locked,
