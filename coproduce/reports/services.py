@@ -503,6 +503,7 @@ def papers_redact(*, space: Space, removed: str, replacement: str = "[redacted]"
         Edition.objects.filter(pk=edition.pk).update(
             snapshot=snapshot, how_to_cite=edition.how_to_cite.replace(removed, replacement), **_RENDER_AGAIN
         )
+        _drop_files(edition)  # the old files still hold the text
         audit.record(
             actor=None,
             action="edition.redact",
@@ -551,6 +552,7 @@ def editions_forget_person(*, user_id: int) -> int:
             )
             data["how_to_cite"] = cite
             Edition.objects.filter(pk=edition.pk).update(snapshot=data, how_to_cite=cite, **_RENDER_AGAIN)
+            _drop_files(edition)  # the old files still name them
             audit.record(
                 actor=None,
                 action="edition.forget_person",
@@ -622,6 +624,15 @@ def _finish(edition: Edition, worker: str, rendered: dict[str, bytes]) -> None:
         new = {locked.html_file.name, locked.pdf_file.name, locked.docx_file.name}
         stale = [name for name in old if name and name not in new]
         transaction.on_commit(partial(_delete_files, storage, stale))
+
+
+def _drop_files(edition: Edition) -> None:
+    """Forget the edition's files now and delete them after commit (they are rendered again)."""
+    names = [str(f.name) for f in (edition.html_file, edition.pdf_file, edition.docx_file) if f]
+    if not names:
+        return
+    Edition.objects.filter(pk=edition.pk).update(html_file="", pdf_file="", docx_file="")
+    transaction.on_commit(partial(_delete_files, edition.pdf_file.storage, names))
 
 
 def _delete_files(storage: Storage, names: list[str]) -> None:

@@ -330,6 +330,8 @@ def test_a_redaction_also_leaves_the_spaces_papers_their_cards_and_their_edition
     assert page.current is not None
     found = _finding(page.current)
 
+    old_pdf = str(edition.pdf_file.name)
+    storage = edition.pdf_file.storage
     with committed():
         redaction.revision_redact(
             revision=page.current, actor=moderator, field=found.field, start=found.start, end=found.end
@@ -341,4 +343,5 @@ def test_a_redaction_also_leaves_the_spaces_papers_their_cards_and_their_edition
     assert NAME not in json.dumps(edition.snapshot)
     assert edition.status == Edition.Status.READY, edition.error
     assert NAME.encode() not in edition.html_file.read()
+    assert str(edition.pdf_file.name) == old_pdf or not storage.exists(old_pdf)
     assert AuditEntry.objects.filter(action="edition.redact", target_id=str(edition.pk)).exists()
