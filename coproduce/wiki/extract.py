@@ -24,10 +24,12 @@ from __future__ import annotations
 
 import bisect
 import codecs
+import posixpath
 import re
+import urllib.parse
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 from xml.parsers import expat
@@ -35,14 +37,13 @@ from xml.parsers import expat
 from django.template.defaultfilters import filesizeformat
 from pypdf import PdfReader, apply_configuration
 from pypdf.errors import FileNotDecryptedError, LimitReachedError, PyPdfError
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NullObject, PdfObject
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PDF = "application/pdf"
 TEXT_TYPES = frozenset({"text/plain", "text/markdown", "text/csv"})
 EXTRACTED_TYPES = frozenset({DOCX, PDF, *TEXT_TYPES})
 
-_W_PREFIX = "http://schemas.openxmlformats.org/wordprocessingml/2006/main "  # expat's "namespace local"
-_W_PREFIX_LENGTH = len(_W_PREFIX)
 _CHUNK = 64 * 1024
 
 
@@ -144,15 +145,80 @@ def _text(handle: IO[bytes], limits: Limits) -> Extracted:
 
 # --- Word documents ----------------------------------------------------------------------------
 
-# The parts of a Word document that hold text people typed, and what to call them.
+# WordprocessingML in its two namespaces: Transitional (what Word writes by default) and Strict.
+_W_NAMESPACES = frozenset(
+    {
+        "http://schemas.openxmlformats.org/wordprocessingml/2006/main",
+        "http://purl.oclc.org/ooxml/wordprocessingml/main",
+    }
+)
+_M_NAMESPACES = frozenset(  # equations: their text is text people typed too
+    {
+        "http://schemas.openxmlformats.org/officeDocument/2006/math",
+        "http://purl.oclc.org/ooxml/officeDocument/math",
+    }
+)
+_RELATIONSHIPS = "http://schemas.openxmlformats.org/package/2006/relationships"
+_CONTENT_TYPES = "http://schemas.openxmlformats.org/package/2006/content-types"
+
+_MAIN = "the document"
+_PROPERTIES = "the document properties"
+# The parts of a Word document that hold text people typed, and what to call them, found by name,
+# by content type in [Content_Types].xml and by relationship type in the package's relationships.
 _DOCX_PARTS = (
-    (re.compile(r"word/document\.xml"), "the document"),
+    (re.compile(r"word/document\.xml"), _MAIN),
     (re.compile(r"word/header\d*\.xml"), "a header"),
     (re.compile(r"word/footer\d*\.xml"), "a footer"),
     (re.compile(r"word/footnotes\.xml"), "the footnotes"),
     (re.compile(r"word/endnotes\.xml"), "the endnotes"),
     (re.compile(r"word/comments\.xml"), "the comments"),
+    (re.compile(r"word/glossary/document\.xml"), "the building blocks"),
+    (re.compile(r"docProps/(core|app|custom)\.xml"), _PROPERTIES),
 )
+_LABEL_ORDER = {label: order for order, (_pattern, label) in enumerate(_DOCX_PARTS)}
+_WORD_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml."
+_CONTENT_TYPE_LABELS = {
+    f"{_WORD_TYPE}document.main+xml": _MAIN,
+    f"{_WORD_TYPE}template.main+xml": _MAIN,
+    "application/vnd.ms-word.document.macroenabled.main+xml": _MAIN,
+    "application/vnd.ms-word.template.macroenabledtemplate.main+xml": _MAIN,
+    f"{_WORD_TYPE}header+xml": "a header",
+    f"{_WORD_TYPE}footer+xml": "a footer",
+    f"{_WORD_TYPE}footnotes+xml": "the footnotes",
+    f"{_WORD_TYPE}endnotes+xml": "the endnotes",
+    f"{_WORD_TYPE}comments+xml": "the comments",
+    f"{_WORD_TYPE}document.glossary+xml": "the building blocks",
+    "application/vnd.openxmlformats-package.core-properties+xml": _PROPERTIES,
+    "application/vnd.openxmlformats-officedocument.extended-properties+xml": _PROPERTIES,
+    "application/vnd.openxmlformats-officedocument.custom-properties+xml": _PROPERTIES,
+}
+# Relationship types by their last word (the same in Transitional and Strict packages).
+_RELATIONSHIP_LABELS = {
+    "officeDocument": _MAIN,
+    "header": "a header",
+    "footer": "a footer",
+    "footnotes": "the footnotes",
+    "endnotes": "the endnotes",
+    "comments": "the comments",
+    "glossaryDocument": "the building blocks",
+    "core-properties": _PROPERTIES,
+    "extended-properties": _PROPERTIES,
+    "custom-properties": _PROPERTIES,
+}
+# The properties that hold words: core.xml (Dublin Core and OPC), app.xml, and custom.xml's
+# string and number values (not dates or yes/no, whose digits say nothing and could look like
+# a telephone number).
+_PROPERTY_ELEMENTS = frozenset(
+    {
+        "title", "subject", "creator", "keywords", "description", "lastModifiedBy", "category",
+        "contentStatus", "Company", "Manager", "HyperlinkBase", "lpwstr", "lpstr", "bstr",
+        "i1", "i2", "i4", "i8", "int", "ui1", "ui2", "ui4", "ui8", "uint", "r4", "r8", "decimal",
+    }
+)  # fmt: skip
+# A Word part with more character data than this, none of it in an element read for text, is
+# written in a way this reader does not understand: refused rather than passed unchecked.
+_UNEXPLAINED_DATA = 200
+
 # Declarations that can define or fetch entities: never let one reach the parser. (The parser
 # refuses them too; this also catches them in a part that is not well-formed.)
 _DECLARATIONS = (b"<!DOCTYPE", b"<!ENTITY")
@@ -164,10 +230,10 @@ _UNREADABLE = "The Word document could not be read. Save it again from Word and 
 def _docx(handle: IO[bytes], limits: Limits) -> Extracted:
     try:
         with zipfile.ZipFile(handle) as archive:
-            parts = _docx_parts(archive, limits)
+            _check_directory(archive, limits)
             builder = _Builder(limits)
             reader = _DocxReader(builder, limits)
-            for info, label in parts:
+            for info, label in _docx_parts(archive, reader):
                 reader.read(archive, info, label)
             return builder.done()
     except Refused:
@@ -178,33 +244,84 @@ def _docx(handle: IO[bytes], limits: Limits) -> Extracted:
         raise Refused("unreadable", _UNREADABLE) from exc
 
 
-def _docx_parts(archive: zipfile.ZipFile, limits: Limits) -> list[tuple[zipfile.ZipInfo, str]]:
-    """The parts to read, in order, after checking the directory's declared sizes."""
+def _check_directory(archive: zipfile.ZipFile, limits: Limits) -> None:
     entries = archive.infolist()
     if len(entries) > limits.max_entries:
         raise Refused("too_many_entries", f"The file has more than {limits.max_entries:,} parts inside it.")
+    names = [e.filename.lower() for e in entries]
+    if len(set(names)) != len(names):  # which of two parts of one name counts is anyone's guess
+        raise Refused("unreadable", _UNREADABLE)
     if sum(e.file_size for e in entries) > limits.max_archive_bytes:
         raise Refused(
             "too_large_uncompressed",
             f"The file would be larger than {filesizeformat(limits.max_archive_bytes)} once unpacked.",
         )
-    chosen: list[tuple[zipfile.ZipInfo, str]] = []
-    for pattern, label in _DOCX_PARTS:
-        chosen.extend((e, label) for e in entries if pattern.fullmatch(e.filename))
-    if sum(e.file_size for e, _label in chosen) > limits.max_xml_bytes:
+
+
+def _check_part(entry: zipfile.ZipInfo, limits: Limits) -> None:
+    if entry.file_size > limits.max_ratio * max(entry.compress_size, 1) and entry.file_size > _CHUNK:
+        raise Refused(
+            "compression_ratio",
+            f"The file is compressed more than {limits.max_ratio} to 1, which ordinary documents never "
+            "are; it was refused as a possible zip bomb.",
+        )
+
+
+def _check_total(size: int, limits: Limits) -> None:
+    if size > limits.max_xml_bytes:
         raise Refused(
             "too_large_uncompressed",
             f"The document's text would be larger than {filesizeformat(limits.max_xml_bytes)} once "
             "unpacked, too much to check for patient data.",
         )
-    for entry, _label in chosen:
-        if entry.file_size > limits.max_ratio * max(entry.compress_size, 1) and entry.file_size > _CHUNK:
-            raise Refused(
-                "compression_ratio",
-                f"The file is compressed more than {limits.max_ratio} to 1, which ordinary documents never "
-                "are; it was refused as a possible zip bomb.",
-            )
-    return chosen
+
+
+def _docx_parts(archive: zipfile.ZipFile, reader: _DocxReader) -> list[tuple[zipfile.ZipInfo, str]]:
+    """The parts to read, main document first, after checking the directory's declared sizes.
+
+    A part is read if its name is one Word uses, or [Content_Types].xml gives it a content type
+    that holds text, or a relationship of the package or of the main document points at it as
+    such: a renamed main part, or a header called anything, is read all the same.
+    """
+    entries = archive.infolist()
+    by_name = {e.filename.lower(): e for e in entries}
+    # A part named as two things (a "main document" at docProps/core.xml) is read as both.
+    chosen: dict[tuple[str, str], tuple[zipfile.ZipInfo, str]] = {}
+
+    def choose(name: str, label: str) -> None:
+        entry = by_name.get(name.lower())
+        if entry is not None:
+            chosen.setdefault((entry.filename.lower(), label), (entry, label))
+
+    for pattern, label in _DOCX_PARTS:
+        for entry in entries:
+            if pattern.fullmatch(entry.filename):
+                choose(entry.filename, label)
+    for name, label in reader.content_types(archive, by_name.get("[content_types].xml"), entries):
+        choose(name, label)
+    for name, label in reader.relationships(archive, by_name.get("_rels/.rels"), ""):
+        choose(name, label)
+    for main in [entry.filename for entry, label in list(chosen.values()) if label == _MAIN]:
+        folder, _slash, file = main.rpartition("/")
+        rels = f"{folder}/_rels/{file}.rels" if folder else f"_rels/{file}.rels"
+        for name, label in reader.relationships(archive, by_name.get(rels.lower()), folder):
+            choose(name, label)
+    parts = sorted(chosen.values(), key=lambda part: (_LABEL_ORDER[part[1]], part[0].filename))
+    _check_total(reader.produced + sum(e.file_size for e, _label in parts), reader.limits)
+    for entry, _label in parts:
+        _check_part(entry, reader.limits)
+    return parts
+
+
+def _attributes(attributes: list[str]) -> dict[str, str]:
+    return dict(zip(attributes[::2], attributes[1::2], strict=True))
+
+
+def _target(folder: str, target: str) -> str:
+    """The zip entry name a relationship's target names, relative to the part's folder."""
+    target = urllib.parse.unquote(target.split("#", 1)[0])
+    path = target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target)
+    return posixpath.normpath(path).lstrip("/")
 
 
 class _DocxReader:
@@ -214,29 +331,122 @@ class _DocxReader:
         self.builder = builder
         self.limits = limits
         self.elements = 0
+        self.produced = 0  # bytes of XML unpacked, all parts together
         self.paragraphs = 0  # of the main document, numbered as Word shows them
         self.label = ""
         self.depth = 0  # paragraphs inside paragraphs (text boxes) are read as part of the outer one
-        self.texts: list[str] = []
-        self.in_text = False
+        self.inserted = 0  # inside a tracked insertion: text that was not there before the change
+        self.now: list[str] = []  # the paragraph as it reads now
+        self.before: list[str] = []  # and as it read before tracked changes (deleted text included)
+        self.reading: str | None = None  # "t", "delText", "instrText", a property: what the text is
+        self.found = 0  # characters of text found in the part
+        self.unexplained = 0  # characters of other (not blank) character data in the part
+        self.property = ""
+        self.skipping = 0
+
+    # -- package parts: which parts to read -----------------------------------------------------
+
+    def content_types(
+        self, archive: zipfile.ZipFile, info: zipfile.ZipInfo | None, entries: list[zipfile.ZipInfo]
+    ) -> list[tuple[str, str]]:
+        found: list[tuple[str, str]] = []
+        overridden: set[str] = set()
+        defaults: dict[str, str] = {}
+
+        def start(name: str, attributes: list[str]) -> None:
+            namespace, _space, local = name.rpartition(" ")
+            if namespace != _CONTENT_TYPES:
+                return
+            values = _attributes(attributes)
+            kind = values.get("ContentType", "").lower().strip()
+            if local == "Override" and "PartName" in values:
+                part = _target("", values["PartName"])
+                overridden.add(part.lower())
+                if kind in _CONTENT_TYPE_LABELS:
+                    found.append((part, _CONTENT_TYPE_LABELS[kind]))
+            elif local == "Default" and kind in _CONTENT_TYPE_LABELS:
+                defaults[values.get("Extension", "").lower()] = _CONTENT_TYPE_LABELS[kind]
+
+        if info is not None:
+            self._parse(archive, info, start, None, None)
+        for entry in entries:
+            extension = entry.filename.rpartition(".")[2].lower()
+            if extension in defaults and entry.filename.lower() not in overridden:
+                found.append((entry.filename, defaults[extension]))
+        return found
+
+    def relationships(
+        self, archive: zipfile.ZipFile, info: zipfile.ZipInfo | None, folder: str
+    ) -> list[tuple[str, str]]:
+        found: list[tuple[str, str]] = []
+
+        def start(name: str, attributes: list[str]) -> None:
+            if name != f"{_RELATIONSHIPS} Relationship":
+                return
+            values = _attributes(attributes)
+            label = _RELATIONSHIP_LABELS.get(values.get("Type", "").rstrip("/").rpartition("/")[2])
+            if label and values.get("TargetMode", "Internal") == "Internal" and values.get("Target"):
+                found.append((_target(folder, values["Target"]), label))
+
+        if info is not None:
+            self._parse(archive, info, start, None, None)
+        return found
+
+    # -- reading a part ---------------------------------------------------------------------------
 
     def read(self, archive: zipfile.ZipFile, info: zipfile.ZipInfo, label: str) -> None:
         self.label = label
+        self.found = self.unexplained = self.depth = self.inserted = self.skipping = 0
+        self.reading = None
+        if label == _PROPERTIES:
+            self._parse(archive, info, self._property_start, self._property_end, self._property_data)
+            return
+        self._parse(archive, info, self._start, self._end, self._data)
+        if self.now or self.before:  # text outside any paragraph is read all the same
+            self.depth = 0
+            self._paragraph()
+        if self.found == 0 and self.unexplained > _UNEXPLAINED_DATA:
+            raise Refused("unreadable", _UNREADABLE)
+
+    def _parse(
+        self,
+        archive: zipfile.ZipFile,
+        info: zipfile.ZipInfo,
+        start: Callable[[str, list[str]], None],
+        end: Callable[[str], None] | None,
+        data: Callable[[str], None] | None,
+    ) -> None:
+        _check_part(info, self.limits)
+        _check_total(self.produced + info.file_size, self.limits)
+
+        def counted_start(name: str, attributes: list[str]) -> None:
+            self.elements += 1
+            if self.elements > self.limits.max_elements:
+                raise Refused(
+                    "too_many_elements",
+                    f"The document has more than {self.limits.max_elements:,} paragraphs and other parts, "
+                    "too many to check for patient data.",
+                )
+            start(name, attributes)
+
         parser = expat.ParserCreate(namespace_separator=" ")
         parser.buffer_text = True
-        parser.ordered_attributes = True  # a list is cheaper than a dict, and attributes are not read
+        parser.ordered_attributes = True  # a list is cheaper than a dict
         parser.StartDoctypeDeclHandler = self._declaration
         parser.EntityDeclHandler = self._declaration
         parser.ExternalEntityRefHandler = self._declaration
         parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
-        parser.StartElementHandler = self._start
-        parser.EndElementHandler = self._end
-        parser.CharacterDataHandler = self._data
+        parser.StartElementHandler = counted_start
+        if end is not None:
+            parser.EndElementHandler = end
+        if data is not None:
+            parser.CharacterDataHandler = data
         produced, tail = 0, b""
         with archive.open(info) as stream:
             while chunk := stream.read(_CHUNK):
                 produced += len(chunk)
-                if produced > info.file_size or produced > self.limits.max_xml_bytes:
+                self.produced += len(chunk)
+                if produced > info.file_size or self.produced > self.limits.max_xml_bytes:
                     raise Refused("too_large_uncompressed", "The file unpacks to more than it declares.")
                 window = tail + chunk
                 if any(d in window for d in _DECLARATIONS):
@@ -258,48 +468,90 @@ class _DocxReader:
             "it was refused because they can be used to attack the server.",
         )
 
-    def _start(self, name: str, _attributes: Any) -> None:
-        self.elements += 1
-        if self.elements > self.limits.max_elements:
-            raise Refused(
-                "too_many_elements",
-                f"The document has more than {self.limits.max_elements:,} paragraphs and other parts, "
-                "too many to check for patient data.",
-            )
-        if not name.startswith(_W_PREFIX):
+    # -- WordprocessingML -------------------------------------------------------------------------
+
+    def _start(self, name: str, _attributes: list[str]) -> None:
+        namespace, _space, local = name.rpartition(" ")
+        if namespace in _M_NAMESPACES:
+            if local == "t":
+                self.reading = "t"
             return
-        local = name[_W_PREFIX_LENGTH:]
+        if namespace not in _W_NAMESPACES:
+            return
         if local == "p":
             self.depth += 1
-        elif local == "t":
-            self.in_text = True
+        elif local in {"t", "delText", "instrText", "delInstrText"}:
+            self.reading = local
+        elif local in {"ins", "moveTo"}:
+            self.inserted += 1
         elif local == "tab":
-            self.texts.append("\t")
+            self._add("\t", now=True, before=not self.inserted)
         elif local in {"br", "cr"}:
-            self.texts.append("\n")
+            self._add("\n", now=True, before=not self.inserted)
 
     def _end(self, name: str) -> None:
-        if not name.startswith(_W_PREFIX):
+        namespace, _space, local = name.rpartition(" ")
+        if namespace in _M_NAMESPACES:
+            if local == "t":
+                self.reading = None
             return
-        local = name[_W_PREFIX_LENGTH:]
-        if local == "t":
-            self.in_text = False
+        if namespace not in _W_NAMESPACES:
+            return
+        if local in {"t", "delText", "instrText", "delInstrText"}:
+            self.reading = None
+        elif local in {"ins", "moveTo"}:
+            self.inserted -= 1
         elif local == "p":
             self.depth -= 1
-            if self.depth == 0:
+            if self.depth <= 0:
+                self.depth = 0
                 self._paragraph()
 
     def _data(self, text: str) -> None:
-        if self.in_text:
-            self.texts.append(text)
+        if self.reading is None:
+            self.unexplained += len(text.strip())
+            return
+        self.found += len(text)
+        deleted = self.reading in {"delText", "delInstrText"}
+        self._add(text, now=not deleted, before=deleted or not self.inserted)
+
+    def _add(self, text: str, *, now: bool, before: bool) -> None:
+        if now:
+            self.now.append(text)
+        if before:
+            self.before.append(text)
 
     def _paragraph(self) -> None:
-        text, self.texts = "".join(self.texts), []
-        if self.label == "the document":
+        now, before = "".join(self.now), "".join(self.before)
+        self.now, self.before = [], []
+        if self.label == _MAIN:
             self.paragraphs += 1
-            self.builder.add(f"paragraph {self.paragraphs}", text)
+            place = f"paragraph {self.paragraphs}"
         else:
-            self.builder.add(self.label, text)
+            place = self.label
+        self.builder.add(place, now)
+        if before != now:
+            self.builder.add(f"{place} (text deleted with track changes)", before)
+
+    # -- document properties ----------------------------------------------------------------------
+
+    def _property_start(self, name: str, _attributes: list[str]) -> None:
+        local = name.rpartition(" ")[2]
+        if local == "HeadingPairs":  # app.xml's table of what kinds of part there are: not words
+            self.skipping += 1
+        self.reading = local if local in _PROPERTY_ELEMENTS and not self.skipping else None
+        self.property = ""
+
+    def _property_end(self, name: str) -> None:
+        if self.reading is not None:
+            self.builder.add(_PROPERTIES, self.property)
+        if name.rpartition(" ")[2] == "HeadingPairs":
+            self.skipping -= 1
+        self.reading, self.property = None, ""
+
+    def _property_data(self, text: str) -> None:
+        if self.reading is not None:
+            self.property += text
 
 
 # --- PDF ---------------------------------------------------------------------------------------
@@ -353,6 +605,8 @@ def _pdf(handle: IO[bytes], limits: Limits) -> Extracted:
                 )
             for number, text in _pdf_pages(reader):
                 builder.add(f"page {number}", text)
+            for place, text in _pdf_extras(reader, limits):
+                builder.add(place, text)
     except Refused:
         raise
     except LimitReachedError as exc:
@@ -376,3 +630,81 @@ def _pdf_pages(reader: Any) -> Iterator[tuple[int, str]]:
         if contents is not None:
             contents.get_data()
         yield number, page.extract_text() or ""
+
+
+def _pdf_extras(reader: Any, limits: Limits) -> Iterator[tuple[str, str]]:
+    """The text a PDF holds outside its pages' content: its title, author, subject and keywords,
+    form fields' names and values, and annotations (comments, notes, widgets) with their contents
+    and authors.
+
+    The form's field tree is walked without recursion, each object once, and at most
+    `max_elements` fields and annotations are looked at: a hostile tree cannot loop or explode.
+    """
+    seen: set[int] = set()
+    info = reader.trailer.get("/Info")
+    info = info.get_object() if info is not None else None
+    if isinstance(info, DictionaryObject):
+        for key in ("/Title", "/Author", "/Subject", "/Keywords"):
+            yield "the document properties", _pdf_string(info.get(key))
+
+    def visit(reference: Any) -> Any:
+        key = reference.idnum if isinstance(reference, IndirectObject) else id(reference)
+        if key in seen:
+            return None
+        seen.add(key)
+        if len(seen) > limits.max_elements:
+            raise Refused(
+                "pdf_limits",
+                f"The PDF has more than {limits.max_elements:,} form fields and comments, too many to "
+                "check for patient data.",
+            )
+        value = reference.get_object()
+        if value is None or isinstance(value, NullObject):  # a dangling reference: nothing there
+            return None
+        if not isinstance(value, DictionaryObject):
+            raise Refused("unreadable", _PDF_UNREADABLE)
+        return value
+
+    form = reader.trailer["/Root"].get("/AcroForm")
+    form = form.get_object() if form is not None else None
+    pending = list(_pdf_array(form.get("/Fields"))) if isinstance(form, DictionaryObject) else []
+    while pending:
+        field = visit(pending.pop())
+        if field is None:
+            continue
+        for key in ("/T", "/TU", "/V", "/DV"):
+            yield "a form field", _pdf_string(field.get(key))
+        pending.extend(_pdf_array(field.get("/Kids")))
+    for number, page in enumerate(reader.pages, start=1):
+        for reference in _pdf_array(page.get("/Annots")):
+            annotation = visit(reference)
+            if annotation is None:
+                continue
+            widget = annotation.get("/Subtype") == "/Widget"
+            place = "a form field" if widget else f"a comment on page {number}"
+            for key in ("/Contents", "/T", "/Subj", "/V", "/DV"):
+                yield place, _pdf_string(annotation.get(key))
+
+
+def _pdf_array(value: Any) -> list[Any]:
+    """A PDF array (an absent one is empty); anything else refuses the file as unreadable."""
+    if value is None:
+        return []
+    value = value.get_object()
+    if not isinstance(value, ArrayObject):
+        raise Refused("unreadable", _PDF_UNREADABLE)
+    return list(value)
+
+
+def _pdf_string(value: Any) -> str:
+    """The text of a value from a PDF dictionary: a string, a name, a number or a list of them."""
+    if value is None:
+        return ""
+    value = value.get_object() if isinstance(value, PdfObject) else value
+    if isinstance(value, ArrayObject):
+        return " ".join(_pdf_string(item) for item in value[:1000])
+    if isinstance(value, (str, int, float)):
+        return str(value)
+    if isinstance(value, bytes):
+        return value.decode("latin-1")
+    return ""

@@ -72,7 +72,8 @@ def refused_quickly(handle: io.BytesIO, content_type: str = DOCX, **limits: int)
 
 def test_a_word_documents_paragraphs_are_numbered_as_word_shows_them() -> None:
     found = extract.extract(word_file("Powers of social tools.", "", "Perils: patient data."), DOCX)
-    assert found.text == "Powers of social tools.\nPerils: patient data."
+    # The paragraphs come first; the document properties python-docx writes follow them.
+    assert found.text.startswith("Powers of social tools.\nPerils: patient data.\n")
     assert found.where(found.text.index("Perils")) == "paragraph 3"
     assert found.where(0) == "paragraph 1"
 

@@ -347,7 +347,14 @@ def test_an_nhs_number_in_an_edit_is_refused_and_nothing_is_saved(
     fields[field] = f"{fields[field]} NHS {TEST_NHS_NUMBER}"
 
     with pytest.raises(UnsafeContent) as error:
-        page_save(page=page, actor=member, base_revision=1, **fields)
+        page_save(
+            page=page,
+            actor=member,
+            base_revision=1,
+            title=fields["title"],
+            body=fields["body"],
+            summary=fields["summary"],
+        )
 
     assert list(error.value.findings) == [field]
     assert Revision.objects.filter(page=page).count() == 1
