@@ -334,6 +334,8 @@ def _refuse_erasure(member: User, actor: User) -> None:
         raise PermissionDenied("Only community admins can erase a member.")
     if member.pk == actor.pk:
         raise PermissionDenied("You cannot erase your own account: ask another admin.")
+    if member.is_superuser and not actor.is_superuser:
+        raise PermissionDenied("Only a superuser can erase a superuser.")
     if member.erased_at is not None:
         raise ValidationError("This member has already been erased.")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import unquote, urlsplit
 
@@ -26,6 +27,14 @@ _SRC = re.compile(r'\bsrc="([^"]*)"')
 # HTML and PDF editions show (the DOCX gives its text alternative). Larger files stay out.
 EMBEDDABLE = frozenset({"image/png", "image/jpeg", "image/gif", "image/svg+xml"})
 EMBED_MAX_BYTES = 5 * 1024 * 1024
+EMBED_TOTAL_BYTES = 20 * 1024 * 1024  # for one edition: after that, images give their text
+
+
+@dataclass
+class EmbedBudget:
+    """What is left of EMBED_TOTAL_BYTES for the figures of the edition being frozen."""
+
+    left: int = EMBED_TOTAL_BYTES
 
 
 def edition_path(paper: Paper, number: int) -> str:
@@ -52,15 +61,22 @@ def link_citations(html: str, labels: set[int]) -> str:
     return _CITATION.sub(replace, html)
 
 
-def standalone_html(html: str, space: Space | None = None) -> str:
+def standalone_html(html: str, space: Space | None = None, budget: EmbedBudget | None = None) -> str:
     """Site-relative links made absolute. Images attached to pages of `space` are embedded as data:
     URIs, so the edition carries them; any other image that is not a data: URI becomes its alt text
     (an edition never fetches anything, and never shows another space's files)."""
     html = _RELATIVE_HREF.sub(lambda m: f"{m[1]}{settings.SITE_URL}{m[2]}", html)
 
+    budget = budget or EmbedBudget()
+
     def image(match: re.Match[str]) -> str:
         src = _SRC.search(match[0])
         embedded = _attachment_data_uri(src[1], space) if src and space is not None else None
+        if embedded is not None:
+            if len(embedded) > budget.left:
+                embedded = None
+            else:
+                budget.left -= len(embedded)
         if embedded is not None:
             return match[0].replace(src[0], f'src="{embedded}"', 1) if src else match[0]
         alt = _ALT.search(match[0])
@@ -142,6 +158,7 @@ def build_snapshot(
     *, paper: Paper, number: int, version: str, published_at: datetime, draft: bool = False
 ) -> FrozenEdition:
     used = [s for s in paper.sources.all() if s.used and s.section_id is not None]
+    budget = EmbedBudget()
     labels = {s.label for s in used}
     sections: list[FrozenSection] = []
     for i, section in enumerate(paper.sections.order_by("position", "pk"), start=1):
@@ -151,7 +168,7 @@ def build_snapshot(
                 anchor=f"section-{i}",
                 heading=section.heading,
                 kind=section.kind,
-                html=link_citations(standalone_html(section.html, paper.space), labels),
+                html=link_citations(standalone_html(section.html, paper.space, budget), labels),
                 sources=tuple(s.label for s in own),
             )
         )

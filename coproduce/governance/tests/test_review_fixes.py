@@ -127,3 +127,16 @@ def test_redacting_a_title_also_leaves_the_discussions_audit_entries(
 
     assert not AuditEntry.objects.filter(target_label__contains="Jane Smith").exists()
     assert AuditEntry.objects.filter(action="discussion.close").exists()
+
+
+def test_only_a_superuser_erases_a_superuser(admin: User) -> None:
+    root = make_person("root", Role.ADMIN, name="Root User", is_superuser=True)
+    other = make_person("ola", Role.ADMIN, name="Ola Admin")
+
+    with pytest.raises(PermissionDenied):
+        rights.member_erase(member=root, actor=admin)
+    root.refresh_from_db()
+    assert root.erased_at is None
+    rights.member_erase(member=other, actor=root)
+    other.refresh_from_db()
+    assert other.erased_at is not None

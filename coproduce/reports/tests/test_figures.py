@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import zipfile
@@ -17,7 +18,7 @@ from coproduce.communities.models import Space
 from coproduce.reports import services
 from coproduce.reports.models import Edition, Paper
 from coproduce.reports.renderers import render_docx, render_pdf
-from coproduce.reports.snapshot import build_snapshot
+from coproduce.reports.snapshot import EmbedBudget, build_snapshot, standalone_html
 from coproduce.wiki import services as wiki
 from coproduce.wiki.models import Attachment, Page
 
@@ -90,3 +91,17 @@ def test_an_image_from_another_space_or_the_web_becomes_its_text_alternative(
     assert "[Logo]" in html
     docx = render_docx(frozen)
     assert b"word/media/" not in docx
+
+
+def test_images_past_the_editions_budget_give_their_text(members_space: Space, facilitator: User) -> None:
+    page = wiki.page_create(space=members_space, actor=facilitator, title="Charts", body="Replies.\n")
+    data = _png(30, 20)
+    chart = attach(page, "replies.png", data, "image/png")
+    paper = paper_showing(members_space, facilitator, f"![First]({chart})\n\n![Second]({chart})\n")
+    html = paper.sections.get().html
+    one_image = len("data:image/png;base64,") + len(base64.b64encode(data))
+
+    shown = standalone_html(html, members_space, EmbedBudget(left=one_image + 10))
+
+    assert shown.count("data:image/png;base64,") == 1
+    assert "[Second]" in shown
