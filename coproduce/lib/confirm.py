@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
+from django.http import QueryDict
 
 from coproduce.governance.policy import NeedsConfirmation
 from coproduce.governance.safety import describe
@@ -58,6 +59,21 @@ class ConfirmableForm(forms.Form):
         ]
         self.add_error("confirm", CONFIRM_ERROR)
 
+    def full_clean(self) -> None:
+        super().full_clean()
+        if self.errors:  # refused as typed: the box comes back unticked (see `untick`)
+            self.untick()
+
+    def untick(self) -> None:
+        """Show the box unticked again: a confirmation covers only the text it was given for."""
+        name = self.add_prefix("confirm")
+        if isinstance(self.data, QueryDict):  # keeps fields with several values
+            data = self.data.copy()
+            data.pop(name, None)
+            self.data = data
+        else:
+            self.data = {key: self.data[key] for key in self.data if key != name}
+
     def _show_confirm(self) -> None:
         self.fields["confirm"].widget = forms.CheckboxInput()
 
@@ -77,4 +93,6 @@ def attempt_confirmable[T](form: ConfirmableForm, action: Callable[[], T]) -> T 
     result = attempt(form, run)
     if warning is not None:
         form.ask_to_confirm(warning)
+    elif result is None and form.is_bound:
+        form.untick()  # refused for another reason: what is sent next must be looked at afresh
     return result

@@ -6,6 +6,7 @@ import html
 import re
 
 import pytest
+from django.urls import reverse
 
 from conftest import client_for
 from coproduce.accounts.models import User
@@ -232,3 +233,17 @@ def test_the_edit_form_warns_then_saves_with_confirmation(members_space: Space, 
     page.refresh_from_db()
     assert page.head == 2
     assert _guard_entries()[0].after["during"] == "page.save"
+
+
+def test_a_confirmation_given_with_a_form_refused_for_another_reason_is_not_kept(
+    members_space: Space, member: User
+) -> None:
+    client = client_for(member)
+    url = reverse("wiki:create", args=[members_space.slug])
+
+    refused = client.post(url, {"title": "", "body": POSTCODE_BODY, "confirm": "on"})
+
+    form = refused.context["form"]
+    assert refused.status_code in (200, 400)
+    assert "title" in form.errors
+    assert not form["confirm"].value()
