@@ -164,8 +164,8 @@ def paper_update(
     if sections is not None:
         _check_sections(errors, paper, sections, actor, cards)
     _raise(errors)
-    checked = {"title": title or ""}
-    previous = {"title": paper.title}
+    checked = {"title": title or "", "licence": licence or ""}
+    previous = {"title": paper.title, "licence": paper.licence}
     saved = {section.pk: section for section in paper.sections.all()}
     for i, item in enumerate(sections or []):
         checked[f"sections[{i}].heading"] = item.heading

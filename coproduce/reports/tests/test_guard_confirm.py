@@ -114,3 +114,14 @@ def test_a_space_that_blocks_postcodes_refuses_them_even_confirmed_and_refuses_t
     with pytest.raises(UnsafeContent):
         services.paper_publish(actor=facilitator, paper=paper)
     assert not paper.editions.exists()
+
+
+def test_the_licence_passes_the_guard_too(members_space: Space, facilitator: User) -> None:
+    paper = draft(members_space, facilitator)
+
+    with pytest.raises(UnsafeContent) as refused:
+        services.paper_update(actor=facilitator, paper=paper, licence="CC BY, ask NHS 999 000 0018")
+
+    assert list(refused.value.findings) == ["licence"]
+    paper.refresh_from_db()
+    assert "999" not in paper.licence
