@@ -75,6 +75,16 @@ def ready_to_publish(client: Client, blank: dict[str, Any], headers: dict[str, s
     assert response.status_code == 200, response.content
 
 
+def publish_rendered(
+    client: Client, blank: dict[str, Any], headers: dict[str, str], committed: Committed
+) -> None:
+    """Give the blank paper its text and publish it; the edition renders on commit."""
+    ready_to_publish(client, blank, headers)
+    with committed():
+        response = post_json(client, f"/api/v1/papers/{blank['id']}/editions", {}, headers)
+    assert response.status_code == 202, response.content
+
+
 # Creating
 
 
@@ -498,9 +508,7 @@ def test_readers_see_the_published_title_not_the_drafts_new_one(
     anonymous: Client,
     committed: Committed,
 ) -> None:
-    ready_to_publish(anonymous, blank, as_facilitator)
-    with committed():
-        post_json(anonymous, f"/api/v1/papers/{blank['id']}/editions", {}, as_facilitator)
+    publish_rendered(anonymous, blank, as_facilitator, committed)
     put_json(anonymous, f"/api/v1/papers/{blank['id']}", {"title": "Secret new title"}, as_facilitator)
     seen = anonymous.get(f"/api/v1/papers/{blank['id']}", headers=bearer(member)).json()
     assert seen["title"] == "Notes"
@@ -564,9 +572,7 @@ def test_an_edition_that_did_not_fail_cannot_be_retried(
     anonymous: Client,
     committed: Committed,
 ) -> None:
-    ready_to_publish(anonymous, blank, as_facilitator)
-    with committed():
-        post_json(anonymous, f"/api/v1/papers/{blank['id']}/editions", {}, as_facilitator)
+    publish_rendered(anonymous, blank, as_facilitator, committed)
     path = f"/api/v1/papers/{blank['id']}/editions/1/retry"
     assert post_json(anonymous, path, {}, bearer(member)).status_code == 404
     response = post_json(anonymous, path, {}, as_facilitator)
@@ -645,9 +651,7 @@ def test_a_file_lost_from_storage_answers_file_missing_and_is_rebuilt(
     anonymous: Client,
     committed: Committed,
 ) -> None:
-    ready_to_publish(anonymous, blank, as_facilitator)
-    with committed():
-        post_json(anonymous, f"/api/v1/papers/{blank['id']}/editions", {}, as_facilitator)
+    publish_rendered(anonymous, blank, as_facilitator, committed)
     edition = Edition.objects.get(paper_id=blank["id"])
     edition.pdf_file.storage.delete(str(edition.pdf_file.name))
 
