@@ -87,7 +87,10 @@ def standalone_html(html: str, space: Space | None = None, budget: EmbedBudget |
 
 def _attachment_data_uri(src: str, space: Space) -> str | None:
     """The data: URI of the page attachment `src` points at, if it is an image of this space's pages."""
-    url = urlsplit(src.replace("&amp;", "&"))
+    try:
+        url = urlsplit(src.replace("&amp;", "&"))
+    except ValueError:  # "http://[not-an-address]": not one of ours
+        return None
     site = urlsplit(settings.SITE_URL)
     if url.netloc and (url.scheme, url.netloc) != (site.scheme, site.netloc):
         return None

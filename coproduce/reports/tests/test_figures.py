@@ -105,3 +105,11 @@ def test_images_past_the_editions_budget_give_their_text(members_space: Space, f
 
     assert shown.count("data:image/png;base64,") == 1
     assert "[Second]" in shown
+
+
+def test_an_image_address_that_is_not_a_valid_url_becomes_its_text(members_space: Space) -> None:
+    html = '<p><img src="http://[not-an-address/x.png" alt="Broken"></p>'
+
+    shown = standalone_html(html, members_space)
+
+    assert shown == "<p>[Broken]</p>"
