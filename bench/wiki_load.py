@@ -389,7 +389,11 @@ def running_server(env: dict[str, str], workers: int) -> Iterator[tuple[str, int
 
 
 def log_in(base: str) -> str:
-    """Log in through the allauth form as the seeded member; returns the session cookie's value."""
+    """Log in through the allauth form as the seeded member; returns the cookies a browser would send.
+
+    That is the session and the CSRF cookie: without the latter, every page with a form would set
+    a new one, which no browser does after its first page.
+    """
     jar = CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     with opener.open(base + "/accounts/login/", timeout=10) as response:
@@ -405,10 +409,10 @@ def log_in(base: str) -> str:
     )
     with opener.open(request, timeout=10) as response:
         response.read()
-    for cookie in jar:
-        if cookie.name == "sessionid" and cookie.value:
-            return cookie.value
-    raise RuntimeError("logging in gave no session cookie")
+    cookies = {cookie.name: cookie.value for cookie in jar if cookie.value}
+    if "sessionid" not in cookies:
+        raise RuntimeError("logging in gave no session cookie")
+    return "; ".join(f"{name}={value}" for name, value in sorted(cookies.items()))
 
 
 def create_token(env: dict[str, str]) -> str:
@@ -526,9 +530,8 @@ def measure(
     slug_public = urllib.parse.quote(_slug(min(pages, REAL_CREATES) - 2 if pages > 2 else 0))
     slug_members = urllib.parse.quote(_slug(pages - 1 if (pages - 1) % 2 else pages - 2))
     with running_server(env, workers) as (base, pid):
-        session = log_in(base)
+        cookie = f"Cookie: {log_in(base)}"
         token = create_token(env)
-        cookie = f"Cookie: sessionid={session}"
         scenarios = [
             ("page view, anonymous", f"/spaces/{PUBLIC}/wiki/{slug_public}/", []),
             ("page view, logged in", f"/spaces/{MEMBERS}/wiki/{slug_members}/", [cookie]),

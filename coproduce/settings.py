@@ -256,6 +256,8 @@ RENDER_ATTEMPTS = env_int("COPRODUCE_RENDER_ATTEMPTS", 3, minimum=1)  # before a
 DIGEST_HOUR = int(env_choice("COPRODUCE_DIGEST_HOUR", "7", [str(h) for h in range(24)]))  # local hour
 UNSUBSCRIBE_LINK_DAYS = env_int("COPRODUCE_UNSUBSCRIBE_LINK_DAYS", 90, minimum=1)
 PAGE_CACHE_ENTRIES = env_int("COPRODUCE_PAGE_CACHE_ENTRIES", 500, minimum=0)
+# Pages each signed-in member was shown, per process (core/viewercache.py); 0 turns it off.
+VIEWER_CACHE_ENTRIES = env_int("COPRODUCE_VIEWER_CACHE_ENTRIES", 500, minimum=0)
 RATE_LIMITS_ENABLED = env_bool("COPRODUCE_RATE_LIMITS", True)
 if not RATE_LIMITS_ENABLED:
     ACCOUNT_RATE_LIMITS = False  # allauth's own limits on log-in, sign-up and password reset

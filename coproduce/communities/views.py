@@ -28,6 +28,7 @@ from coproduce.communities.forms import (
 )
 from coproduce.communities.models import AllowedDomain, Application
 from coproduce.core.pagecache import anonymous_cacheable
+from coproduce.core.viewercache import viewer_cacheable
 from coproduce.governance.safety import UnsafeContent
 from coproduce.lib.errors import Conflict
 from coproduce.lib.ratelimit import RateLimited, client_address
@@ -299,6 +300,7 @@ def space_create(request: HttpRequest) -> HttpResponse:
 
 
 @anonymous_cacheable
+@viewer_cacheable
 def space_detail(request: HttpRequest, slug: str) -> HttpResponse:
     space = access.get_space_for_user(request.user, slug)
     context = {

@@ -7,9 +7,11 @@ from django.views.decorators.cache import never_cache
 
 from coproduce.communities.access import spaces_readable_by
 from coproduce.core.pagecache import anonymous_cacheable
+from coproduce.core.viewercache import viewer_cacheable
 
 
 @anonymous_cacheable
+@viewer_cacheable
 def home(request: HttpRequest) -> HttpResponse:
     spaces = spaces_readable_by(request.user).order_by("name")
     return render(request, "core/home.html", {"spaces": spaces})

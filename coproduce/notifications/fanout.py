@@ -25,6 +25,7 @@ from coproduce.accounts.models import User
 from coproduce.communities.access import can_read_space
 from coproduce.communities.models import Application, Space, SpaceMembership, Visibility
 from coproduce.communities.selectors import user_with_email
+from coproduce.core.pagecache import bump_after_commit
 from coproduce.discussions.models import Comment, Thread
 from coproduce.governance.models import AuditEntry
 from coproduce.notifications.models import Frequency, Kind, Notification
@@ -276,4 +277,5 @@ def fan_out(*, entry_id: int) -> int:
         ).values_list("pk", flat=True)
         for pk in immediate:
             transaction.on_commit(partial(tasks.send_notification.enqueue, pk))
+        bump_after_commit()  # every recipient's inbox count changed (core/viewercache.py)
     return len(rows)

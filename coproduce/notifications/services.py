@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from coproduce.accounts.models import User
 from coproduce.communities.models import Space
+from coproduce.core.pagecache import bump_after_commit
 from coproduce.governance import audit
 from coproduce.notifications import emails, tokens
 from coproduce.notifications.fanout import readers
@@ -69,12 +70,16 @@ def notification_read(*, user: User, notification: Notification) -> Notification
         now = timezone.now()
         Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=now)
         notification.read_at = now
+        bump_after_commit()  # the reader's inbox count changed (core/viewercache.py)
     return notification
 
 
 def notifications_read_all(*, user: User) -> int:
     """Mark every unread notification the user can see read; returns how many were unread."""
-    return visible_to(user).filter(read_at__isnull=True).update(read_at=timezone.now())
+    read = visible_to(user).filter(read_at__isnull=True).update(read_at=timezone.now())
+    if read:
+        bump_after_commit()  # the reader's inbox count changed (core/viewercache.py)
+    return read
 
 
 # --- preferences ---------------------------------------------------------------------------

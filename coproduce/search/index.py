@@ -7,6 +7,7 @@ from urllib.parse import quote
 from django.db import transaction
 from django.db.models import F
 
+from coproduce.core.pagecache import bump_after_commit
 from coproduce.search.engines import engine
 from coproduce.search.models import IndexState, SearchDocument
 from coproduce.search.text import clean, html_to_text
@@ -63,6 +64,7 @@ def index_changed() -> None:
     """Move the index version on, so that no cached result from before is used again."""
     if not IndexState.objects.filter(pk=1).update(version=F("version") + 1):
         IndexState.objects.get_or_create(pk=1, defaults={"version": 1})
+    bump_after_commit()  # searches members were shown are out of date too (core/viewercache.py)
 
 
 def index_version() -> int:

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from coproduce.communities.selectors import spaces_matching
+from coproduce.core.viewercache import viewer_cacheable
 from coproduce.search.forms import SearchForm
 from coproduce.search.query import Hit, search
 
@@ -21,6 +22,7 @@ def _page_number(request: HttpRequest) -> int:
     return max(1, min(int(raw), 10_000)) if raw.isdigit() and len(raw) < 8 else 1
 
 
+@viewer_cacheable
 def search_page(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET or None, viewer=request.user)
     filters = form.filters()

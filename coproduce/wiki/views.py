@@ -22,6 +22,7 @@ from coproduce.accounts.models import User
 from coproduce.communities import access as space_access
 from coproduce.communities.models import Space
 from coproduce.core.pagecache import anonymous_cacheable
+from coproduce.core.viewercache import viewer_cacheable
 from coproduce.discussions import views as discussion_views
 from coproduce.lib import diff
 from coproduce.lib.confirm import attempt_confirmable
@@ -79,6 +80,7 @@ def page_tree(pages: Iterable[Page]) -> list[Node]:
 
 
 @anonymous_cacheable
+@viewer_cacheable
 def index(request: HttpRequest, space_slug: str) -> HttpResponse:
     space = space_access.get_space_for_user(request.user, space_slug)
     context = {
@@ -108,6 +110,7 @@ def watch_space(request: HttpRequest, space_slug: str) -> HttpResponse:
 
 
 @anonymous_cacheable
+@viewer_cacheable
 def page(request: HttpRequest, space_slug: str, page_slug: str) -> HttpResponse:
     """The page and its discussion; a page a moderator hid is a placeholder for everyone else."""
     found = access.get_page_for_user(request.user, space_slug, page_slug, allow_hidden=True)

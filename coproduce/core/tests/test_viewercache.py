@@ -1,0 +1,341 @@
+"""Pages a signed-in member was shown, shown again from memory only while nothing changed."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.contrib.sessions.models import Session
+from django.core.wsgi import get_wsgi_application
+from django.db import connections
+from django.test import Client
+
+from conftest import client_for
+from coproduce.accounts.models import User
+from coproduce.communities.models import Space, SpaceMembership, SpaceRole
+from coproduce.core.pagecache import ContentVersion
+from coproduce.core.viewercache import ViewerCache
+from coproduce.discussions.services import comment_create
+from coproduce.notifications.models import Notification
+from coproduce.notifications.services import notifications_read_all
+from coproduce.wiki.models import Page
+from coproduce.wiki.services import page_create, page_save, watch_set
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+CSRF = "a" * 32
+
+
+class Counting:
+    """The site's own WSGI application behind the cache (as in coproduce/asgi.py), counting requests."""
+
+    def __init__(self) -> None:
+        self.app = get_wsgi_application()
+        self.calls = 0
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        self.calls += 1
+        return self.app(environ, start_response)
+
+
+class Answer:
+    def __init__(self, status: str, headers: list[tuple[str, str]], body: bytes) -> None:
+        self.status = int(status.split()[0])
+        self.headers = {name.lower(): value for name, value in headers}
+        self.cookies = [value for name, value in headers if name.lower() == "set-cookie"]
+        self.text = body.decode()
+
+
+def fetch(app: ViewerCache, path: str, *, cookie: str = "", method: str = "GET", **extra: str) -> Answer:
+    address, _, query = path.partition("?")
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": address,
+        "QUERY_STRING": query,
+        "SCRIPT_NAME": "",
+        "SERVER_NAME": "testserver",
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_HOST": "testserver",
+        "REMOTE_ADDR": "127.0.0.1",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(b""),
+        "wsgi.errors": io.StringIO(),
+        **({"HTTP_COOKIE": cookie} if cookie else {}),
+        **extra,
+    }
+    started: dict[str, Any] = {}
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        started.update(status=status, headers=headers)
+        return lambda data: None
+
+    iterable = app(environ, start_response)
+    try:
+        body = b"".join(iterable)
+    finally:
+        close = getattr(iterable, "close", None)
+        if close is not None:
+            close()
+    return Answer(started["status"], started["headers"], body)
+
+
+def cookie_of(user: User) -> str:
+    """What the member's browser sends: the session it logged in with and its CSRF cookie."""
+    client = client_for(user)
+    return f"sessionid={client.cookies['sessionid'].value}; csrftoken={CSRF}"
+
+
+def session_key_of(cookie: str) -> str:
+    found = re.search(r"sessionid=([^;]+)", cookie)
+    assert found is not None
+    return found.group(1)
+
+
+@pytest.fixture
+def version(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ContentVersion:
+    version = ContentVersion(redis_url=None, path=tmp_path / "content-version")
+    # Audit entries and the other listeners move this test's version on, as they do the site's.
+    monkeypatch.setattr("coproduce.core.pagecache._version", version)
+    return version
+
+
+@pytest.fixture
+def django_app(monkeypatch: pytest.MonkeyPatch) -> Counting:
+    monkeypatch.setitem(connections.settings["default"], "CONN_MAX_AGE", 0)
+    return Counting()
+
+
+@pytest.fixture
+def cached(django_app: Counting, version: ContentVersion) -> ViewerCache:
+    return ViewerCache(django_app, entries=10, version=lambda: version)
+
+
+@pytest.fixture
+def notes(members_space: Space, facilitator: User, member: User) -> Page:
+    SpaceMembership.objects.create(space=members_space, user=member, role=SpaceRole.MEMBER)
+    return page_create(space=members_space, actor=facilitator, title="Ward notes", body="Handover matters.")
+
+
+def address_of(page: Page) -> str:
+    return f"/spaces/{page.space.slug}/wiki/{page.slug}/"
+
+
+def test_a_members_page_is_answered_from_memory_the_second_time(
+    cached: ViewerCache, django_app: Counting, notes: Page, member: User
+) -> None:
+    cookie = cookie_of(member)
+
+    first = fetch(cached, address_of(notes), cookie=cookie)
+    second = fetch(cached, address_of(notes), cookie=cookie)
+
+    assert first.status == second.status == 200
+    assert "Handover matters." in second.text
+    assert "Meera Member" in second.text  # the header names the member it was made for
+    assert django_app.calls == 1
+    assert "x-coproduce-viewer-cache" not in first.headers
+    assert "x-coproduce-viewer-cache" not in second.headers
+
+
+def test_every_copy_gets_its_own_csp_nonce_and_the_same_csrf_cookie_renewal(
+    cached: ViewerCache, notes: Page, member: User
+) -> None:
+    cookie = cookie_of(member)
+    first = fetch(cached, address_of(notes), cookie=cookie)
+    second = fetch(cached, address_of(notes), cookie=cookie)
+
+    nonce = re.compile(r"'nonce-([^']+)'")
+    first_nonce = nonce.search(first.headers["content-security-policy"])
+    second_nonce = nonce.search(second.headers["content-security-policy"])
+    assert first_nonce is not None and second_nonce is not None
+    assert first_nonce.group(1) != second_nonce.group(1)
+    assert f'nonce="{second_nonce.group(1)}"' in second.text
+    assert first_nonce.group(1) not in second.text
+    assert int(second.headers["content-length"]) == len(second.text.encode())
+    assert second.cookies == first.cookies
+    assert all(value.startswith(f"csrftoken={CSRF};") for value in second.cookies)
+
+
+def test_another_member_never_gets_the_first_members_copy(
+    cached: ViewerCache, django_app: Counting, notes: Page, member: User, facilitator: User
+) -> None:
+    fetch(cached, address_of(notes), cookie=cookie_of(member))
+
+    theirs = fetch(cached, address_of(notes), cookie=cookie_of(facilitator))
+
+    assert django_app.calls == 2
+    assert "Rowan Facilitator" in theirs.text
+    assert "Meera Member" not in theirs.text
+
+
+def test_a_committed_change_is_seen_by_the_member_at_once(
+    cached: ViewerCache, django_app: Counting, notes: Page, member: User, facilitator: User
+) -> None:
+    cookie = cookie_of(member)
+    fetch(cached, address_of(notes), cookie=cookie)
+
+    comment_create(page=notes, actor=facilitator, body="Protected learning time helps.")
+    after = fetch(cached, address_of(notes), cookie=cookie)
+
+    assert "Protected learning time helps." in after.text
+    assert django_app.calls == 2
+
+
+def test_logging_out_anywhere_ends_the_copies_at_once(
+    cached: ViewerCache, django_app: Counting, notes: Page, member: User
+) -> None:
+    cookie = cookie_of(member)
+    fetch(cached, address_of(notes), cookie=cookie)
+
+    Session.objects.filter(session_key=session_key_of(cookie)).delete()  # what logging out does
+    after = fetch(cached, address_of(notes), cookie=cookie)
+
+    assert django_app.calls == 2
+    assert after.status == 404  # to anyone signed out, the members' space is not there
+    assert "Handover matters." not in after.text
+
+
+def test_a_session_whose_data_changed_goes_to_django(
+    cached: ViewerCache, django_app: Counting, notes: Page, member: User
+) -> None:
+    cookie = cookie_of(member)
+    fetch(cached, address_of(notes), cookie=cookie)
+    session = Session.objects.get(session_key=session_key_of(cookie))
+    store = session.get_decoded()
+    store["_messages"] = "[]"  # e.g. a message kept in the session for the next page
+    Session.objects.filter(pk=session.pk).update(session_data=Session.objects.encode(store))
+
+    fetch(cached, address_of(notes), cookie=cookie)
+
+    assert django_app.calls == 2
+
+
+def test_a_new_notification_shows_in_the_header_of_the_next_page(
+    cached: ViewerCache, django_app: Counting, notes: Page, member: User, facilitator: User
+) -> None:
+    cookie = cookie_of(member)
+    mine = page_create(space=notes.space, actor=member, title="My notes", body="Discharge planning.")
+    watch_set(user=member, watching=True, page=mine)
+    before = fetch(cached, address_of(notes), cookie=cookie)
+
+    page_save(page=mine, actor=facilitator, body="Discharge planning, revised.", base_revision=mine.head)
+    assert Notification.objects.filter(recipient=member, read_at__isnull=True).exists()
+    after = fetch(cached, address_of(notes), cookie=cookie)
+    notifications_read_all(user=member)
+    read = fetch(cached, address_of(notes), cookie=cookie)
+
+    assert django_app.calls == 3
+    assert after.text != before.text
+    assert read.text.count("unread") < after.text.count("unread")
+
+
+def test_a_search_sees_a_page_changed_since(
+    cached: ViewerCache, django_app: Counting, notes: Page, member: User, facilitator: User
+) -> None:
+    cookie = cookie_of(member)
+    assert "Ward notes" not in fetch(cached, "/search?q=discharge", cookie=cookie).text
+
+    page_save(page=notes, actor=facilitator, body="Discharge letters.", base_revision=notes.head)
+    after = fetch(cached, "/search?q=discharge", cookie=cookie)
+
+    assert "Ward notes" in after.text
+    assert django_app.calls == 2
+
+
+@pytest.mark.parametrize(
+    ("method", "extra"),
+    [
+        ("POST", {}),
+        ("GET", {"HTTP_AUTHORIZATION": "Bearer nothing"}),
+    ],
+)
+def test_only_plain_get_requests_are_answered_from_memory(
+    cached: ViewerCache, django_app: Counting, notes: Page, member: User, method: str, extra: dict[str, str]
+) -> None:
+    cookie = cookie_of(member)
+    fetch(cached, address_of(notes), cookie=cookie)
+
+    fetch(cached, address_of(notes), cookie=cookie, method=method, **extra)
+
+    assert django_app.calls == 2
+
+
+def test_a_request_carrying_messages_goes_to_django(
+    cached: ViewerCache, django_app: Counting, notes: Page, member: User
+) -> None:
+    cookie = cookie_of(member)
+    fetch(cached, address_of(notes), cookie=cookie)
+
+    fetch(cached, address_of(notes), cookie=cookie + "; messages=anything")
+
+    assert django_app.calls == 2
+
+
+def test_a_browser_without_its_csrf_cookie_is_not_given_a_copy_setting_a_new_one(
+    cached: ViewerCache, django_app: Counting, notes: Page, member: User
+) -> None:
+    cookie = f"sessionid={session_key_of(cookie_of(member))}"
+
+    first = fetch(cached, address_of(notes), cookie=cookie)
+    fetch(cached, address_of(notes), cookie=cookie)
+
+    assert any(value.startswith("csrftoken=") for value in first.cookies)
+    assert django_app.calls == 2
+
+
+def test_pages_that_did_not_opt_in_are_never_kept(
+    cached: ViewerCache, django_app: Counting, member: User
+) -> None:
+    cookie = cookie_of(member)
+
+    first = fetch(cached, "/accounts/email/", cookie=cookie)
+    fetch(cached, "/accounts/email/", cookie=cookie)
+
+    assert first.status == 200
+    assert django_app.calls == 2
+
+
+def test_the_cache_keeps_at_most_its_number_of_entries(
+    django_app: Counting, version: ContentVersion, notes: Page, member: User
+) -> None:
+    cache = ViewerCache(django_app, entries=1, version=lambda: version)
+    cookie = cookie_of(member)
+    fetch(cache, address_of(notes), cookie=cookie)
+    fetch(cache, f"/spaces/{notes.space.slug}/wiki/", cookie=cookie)
+
+    fetch(cache, address_of(notes), cookie=cookie)
+
+    assert len(cache.entries) == 1
+    assert django_app.calls == 3
+
+
+def test_no_entries_or_another_session_engine_passes_everything_through(
+    django_app: Counting, version: ContentVersion, notes: Page, member: User, settings: Any
+) -> None:
+    cookie = cookie_of(member)
+    off = ViewerCache(django_app, entries=0, version=lambda: version)
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+    other_engine = ViewerCache(django_app, entries=10, version=lambda: version)
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+    for cache in (off, off, other_engine, other_engine):
+        answer = fetch(cache, address_of(notes), cookie=cookie)
+        assert "x-coproduce-viewer-cache" not in answer.headers
+
+    assert django_app.calls == 4
+
+
+def test_an_unknown_session_cookie_is_answered_by_django_as_anyone_else(
+    cached: ViewerCache, django_app: Counting, public_space: Space, anonymous: Client
+) -> None:
+    cookie = f"sessionid=not-a-session; csrftoken={CSRF}"
+
+    first = fetch(cached, "/spaces/open-notes/", cookie=cookie)
+    fetch(cached, "/spaces/open-notes/", cookie=cookie)
+
+    assert first.status == 200
+    assert django_app.calls == 2

@@ -1,0 +1,272 @@
+"""Pages a signed-in member has already been shown, shown again from memory while nothing changed.
+
+A delegate moves between a handful of pages during a workshop: the space, its wiki index, the
+page being discussed, a search. Rendering one of those for a member costs Django 10 to 20 ms
+(templates, the member's role, the discussion, the inbox count); serving the copy already made
+for the same member costs a fraction of a millisecond. So, as a WSGI layer in front of Django
+(it runs on the server's thread pool, where database calls belong):
+
+- A view opts in with `viewer_cacheable`: its answer depends only on what the site holds and on
+  the viewer's session, never on the clock or on headers other than the ones in the key.
+- A copy is kept per session, keyed by the session and CSRF cookies, scheme, host, path, query
+  and the `HX-Request` header. It is only for `GET` 200 HTML answers that set no cookie but
+  the CSRF cookie the request sent (Django renews that one's expiry with every form).
+- A copy is served only while (1) the content version (core/pagecache.py, moved on after every
+  committed change that writes an audit entry, and after notifications are created or read) is
+  the one it was made at, and (2) the session's row in the database is still there, unexpired,
+  with the very data it had when the copy was made. (2) is read on every request, so logging
+  out, a password change or an administrator ending sessions takes effect at once; a message
+  or a sign-in step kept in the session makes the next request go to Django.
+- Requests with a messages cookie or an Authorization header, and anything but GET, always go
+  to Django. Each copy served gets a fresh CSP nonce, as in the anonymous cache.
+
+`COPRODUCE_VIEWER_CACHE_ENTRIES` bounds the copies per process (0 turns this off). It only works
+with the database session engine (the default); with any other it passes everything through.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from functools import wraps
+from types import TracebackType
+from typing import Any, Protocol
+
+from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.contrib.sessions.models import Session
+from django.db import DatabaseError, connection
+from django.http import HttpRequest, HttpResponse
+from django.http.cookie import parse_cookie
+from django.utils import timezone
+
+from coproduce.core.pagecache import MAX_AGE_SECONDS, MAX_BODY_BYTES, ContentVersion
+
+logger = logging.getLogger(__name__)
+
+MARKER = "X-Coproduce-Viewer-Cache"
+_MARKER = MARKER.lower()
+DB_SESSIONS = "django.contrib.sessions.backends.db"
+
+type Environ = dict[str, Any]
+type Headers = list[tuple[str, str]]
+type ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
+
+
+class StartResponse(Protocol):
+    def __call__(
+        self, status: str, headers: Headers, exc_info: ExcInfo | None = ..., /
+    ) -> Callable[[bytes], object]: ...
+
+
+type WSGIApp = Callable[[Environ, StartResponse], Iterable[bytes]]
+type Write = Callable[[bytes], object]
+
+
+def viewer_cacheable[**P](view: Callable[P, HttpResponse]) -> Callable[P, HttpResponse]:
+    """Mark the view's answers to signed-in members as the same until something changes."""
+
+    @wraps(view)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+        response = view(*args, **kwargs)
+        request = args[0]
+        if isinstance(request, HttpRequest) and request.user.is_authenticated:
+            response[MARKER] = "1"
+        return response
+
+    return wrapper
+
+
+def session_state(session_key: str) -> bytes | None:
+    """A digest of the session's row as stored now, or None if it is gone, expired or unreadable."""
+    table = connection.ops.quote_name(Session._meta.db_table)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT session_data FROM {table} WHERE session_key = %s AND expire_date > %s",  # noqa: S608
+                [session_key, timezone.now()],
+            )
+            row = cursor.fetchone()
+    except DatabaseError as error:
+        logger.warning("session unreadable, viewer cache bypassed: %s", error)
+        connection.close_if_unusable_or_obsolete()
+        return None
+    return hashlib.blake2b(str(row[0]).encode(), digest_size=16).digest() if row else None
+
+
+@dataclass
+class Entry:
+    version: bytes
+    session: bytes
+    stored_at: float
+    status: str
+    headers: Headers
+    body: bytes
+    nonce: str | None
+
+
+class ViewerCache:
+    def __init__(self, app: WSGIApp, *, entries: int, version: Callable[[], ContentVersion]) -> None:
+        self.app = app
+        self.capacity = entries if settings.SESSION_ENGINE == DB_SESSIONS else 0
+        self.version = version
+        self.entries: OrderedDict[tuple[str, ...], Entry] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        found = self._key(environ) if self.capacity > 0 else None
+        if found is None:
+            return self._passing(environ, start_response)
+        session_key, key = found
+        version = self.version().current()
+        session = session_state(session_key)
+        if version is None or session is None:
+            return self._passing(environ, start_response)
+        with self.lock:
+            entry = self.entries.get(key)
+            if entry is not None and self._fresh(entry, version, session):
+                self.entries.move_to_end(key)
+            else:
+                entry = None
+        if entry is not None:
+            return self._replay(entry, start_response)
+        return self._recording(environ, start_response, session_key, key, version)
+
+    @staticmethod
+    def _fresh(entry: Entry, version: bytes, session: bytes) -> bool:
+        return (
+            entry.version == version
+            and entry.session == session
+            and time.monotonic() - entry.stored_at < MAX_AGE_SECONDS
+        )
+
+    @staticmethod
+    def _key(environ: Environ) -> tuple[str, tuple[str, ...]] | None:
+        if environ.get("REQUEST_METHOD") != "GET" or "HTTP_AUTHORIZATION" in environ:
+            return None
+        cookies = parse_cookie(environ.get("HTTP_COOKIE", ""))
+        session_key = cookies.get(settings.SESSION_COOKIE_NAME, "")
+        if not session_key or CookieStorage.cookie_name in cookies:
+            return None
+        key = (
+            session_key,
+            cookies.get(settings.CSRF_COOKIE_NAME, ""),
+            environ.get("wsgi.url_scheme", ""),
+            environ.get("HTTP_X_FORWARDED_PROTO", ""),
+            environ.get("HTTP_HOST", ""),
+            environ.get("PATH_INFO", ""),
+            environ.get("QUERY_STRING", ""),
+            environ.get("HTTP_HX_REQUEST", ""),
+        )
+        return session_key, key
+
+    def _passing(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        """Straight to Django; only the marker is taken off the answer."""
+
+        def start(status: str, headers: Headers, exc_info: ExcInfo | None = None) -> Write:
+            return start_response(status, [(n, v) for n, v in headers if n.lower() != _MARKER], exc_info)
+
+        return self.app(environ, start)
+
+    def _recording(
+        self,
+        environ: Environ,
+        start_response: StartResponse,
+        session_key: str,
+        key: tuple[str, ...],
+        version: bytes,
+    ) -> Iterable[bytes]:
+        answer: dict[str, Any] = {}
+
+        def start(status: str, headers: Headers, exc_info: ExcInfo | None = None) -> Write:
+            answer["cacheable"] = any(n.lower() == _MARKER for n, _ in headers)
+            answer["status"], answer["headers"] = status, [(n, v) for n, v in headers if n.lower() != _MARKER]
+            return start_response(status, answer["headers"], exc_info)
+
+        iterable = self.app(environ, start)
+        csrf = key[1]
+        if not answer.get("cacheable") or not self._storable(answer["status"], answer["headers"], csrf):
+            return iterable
+        return self._collect(iterable, session_key, key, version, answer)
+
+    def _collect(
+        self,
+        iterable: Iterable[bytes],
+        session_key: str,
+        key: tuple[str, ...],
+        version: bytes,
+        answer: dict[str, Any],
+    ) -> Iterator[bytes]:
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            for chunk in iterable:
+                chunks.append(chunk)
+                size += len(chunk)
+                yield chunk
+        finally:
+            close = getattr(iterable, "close", None)
+            if close is not None:
+                close()  # Django's request_finished: the session is saved by now
+        if size <= MAX_BODY_BYTES:
+            # The session as Django left it: a copy is only good for that exact session.
+            session = session_state(session_key)
+            if session is not None:
+                self._store(
+                    key,
+                    Entry(
+                        version,
+                        session,
+                        time.monotonic(),
+                        answer["status"],
+                        answer["headers"],
+                        b"".join(chunks),
+                        _nonce(answer["headers"]),
+                    ),
+                )
+
+    @staticmethod
+    def _storable(status: str, headers: Headers, csrf: str) -> bool:
+        """200 HTML setting no cookie but the CSRF one the request sent, as it was.
+
+        (Django sends the CSRF cookie again with every page holding a form, to renew its expiry;
+        the same header can be sent again with the copy, since the key holds that cookie.)
+        """
+        content_type = next((v for n, v in headers if n.lower() == "content-type"), "")
+        renewal = f"{settings.CSRF_COOKIE_NAME}={csrf};"
+        cookies_ok = all(
+            csrf and value.startswith(renewal) for name, value in headers if name.lower() == "set-cookie"
+        )
+        return status.startswith("200 ") and content_type.startswith("text/html") and cookies_ok
+
+    def _store(self, key: tuple[str, ...], entry: Entry) -> None:
+        with self.lock:
+            self.entries[key] = entry
+            self.entries.move_to_end(key)
+            while len(self.entries) > self.capacity:
+                self.entries.popitem(last=False)
+
+    @staticmethod
+    def _replay(entry: Entry, start_response: StartResponse) -> list[bytes]:
+        headers, body = entry.headers, entry.body
+        if entry.nonce is not None:
+            fresh = secrets.token_urlsafe(16)
+            headers = [(n, v.replace(entry.nonce, fresh)) for n, v in headers]
+            body = body.replace(entry.nonce.encode(), fresh.encode())
+        headers = [(n, str(len(body)) if n.lower() == "content-length" else v) for n, v in headers]
+        start_response(entry.status, headers)
+        return [body]
+
+
+def _nonce(headers: Headers) -> str | None:
+    policy = next((v for n, v in headers if n.lower() == "content-security-policy"), "")
+    for part in policy.split("'"):
+        if part.startswith("nonce-") and len(part) >= 22:
+            return part[len("nonce-") :]
+    return None
