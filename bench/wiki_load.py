@@ -7,8 +7,10 @@ For each database (SQLite, then PostgreSQL if reachable) and each page count:
    3 KB of Markdown with [[links]] (the first 200 through `page_create`, the rest bulk-created with the
    HTML rendered by `coproduce.lib.markdown.render`), then `coproduce reindex`;
 2. for each worker count: `coproduce serve --port P --workers W`, then `wrk -c16 -t2 --latency` for
-   `--duration` seconds, `--runs` times, on an anonymous page view, a logged-in page view (session
-   cookie from a real log-in), `/search?q=...` and `/api/v1/search?q=...`; then 100 sequential API saves
+   `--duration` seconds, `--runs` times, on an anonymous page view, a logged-in page view (the session
+   and CSRF cookies from a real log-in), `/search?q=...` and `/api/v1/search?q=...`; the logged-in view
+   and `/search` also as a "first" view, each request with an address no earlier request used, so
+   that no copy a member was already shown answers it; then 100 sequential API saves
    (PUT with a bearer token and the right base_revision); then the resident memory of every server
    process; the server's process group is stopped at the end, also on error.
 
@@ -437,13 +439,32 @@ def _ms(text: str) -> float:
     return float(match.group(1)) * _UNITS[match.group(2)]
 
 
-def run_wrk(wrk: str, url: str, *, duration: int, headers: list[str]) -> Result:
+# Each request asks for the address with a query parameter no other request used (`n`, which the
+# views ignore), so nothing is answered from a copy made for an earlier request: what a member's
+# first view of a page costs.
+FRESH_ADDRESS_SCRIPT = """
+local n = 0
+request = function()
+  n = n + 1
+  local path = wrk.path
+  local glue = string.find(path, "?", 1, true) and "&" or "?"
+  return wrk.format(nil, path .. glue .. "n=" .. tostring(math.random(1, 1000000000)) .. "-" .. n)
+end
+"""
+
+
+def run_wrk(wrk: str, url: str, *, duration: int, headers: list[str], fresh: bool = False) -> Result:
     command = [wrk, "-t2", f"-c{CONCURRENCY}", f"-d{duration}s", "--latency", "--timeout", "5s"]
     for header in headers:
         command += ["-H", header]
-    out = subprocess.run(
-        [*command, url], check=True, capture_output=True, text=True, timeout=duration + 60
-    ).stdout
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
+        if fresh:
+            script.write(FRESH_ADDRESS_SCRIPT)
+            script.flush()
+            command += ["-s", script.name]
+        out = subprocess.run(
+            [*command, url], check=True, capture_output=True, text=True, timeout=duration + 60
+        ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     p50 = _ms(re.search(r"^\s+50%\s+(\S+)", out, re.MULTILINE).group(1))  # type: ignore[union-attr]
     p99 = _ms(re.search(r"^\s+99%\s+(\S+)", out, re.MULTILINE).group(1))  # type: ignore[union-attr]
@@ -533,24 +554,27 @@ def measure(
         cookie = f"Cookie: {log_in(base)}"
         token = create_token(env)
         scenarios = [
-            ("page view, anonymous", f"/spaces/{PUBLIC}/wiki/{slug_public}/", []),
-            ("page view, logged in", f"/spaces/{MEMBERS}/wiki/{slug_members}/", [cookie]),
-            (f"/search?q={SEARCH_WORD}", f"/search?q={SEARCH_WORD}", [cookie]),
+            ("page view, anonymous", f"/spaces/{PUBLIC}/wiki/{slug_public}/", [], False),
+            ("page view, logged in", f"/spaces/{MEMBERS}/wiki/{slug_members}/", [cookie], False),
+            ("page view, logged in, first", f"/spaces/{MEMBERS}/wiki/{slug_members}/", [cookie], True),
+            (f"/search?q={SEARCH_WORD}", f"/search?q={SEARCH_WORD}", [cookie], False),
+            (f"/search?q={SEARCH_WORD}, first", f"/search?q={SEARCH_WORD}", [cookie], True),
             (
                 f"/api/v1/search?q={SEARCH_WORD}",
                 f"/api/v1/search?q={SEARCH_WORD}",
                 [f"Authorization: Bearer {token}"],
+                False,
             ),
         ]
         rows = []
-        for label, path, headers in scenarios:
+        for label, path, headers, fresh in scenarios:
             row = Row(database, pages, workers, label)
             status = _status(base, path, dict(h.split(": ", 1) for h in headers))
             row.note = f"load avg {os.getloadavg()[0]:.1f}"  # other work on the machine skews figures
             if status != 200:
                 row.note += f"; answers {status}"
             for _ in range(runs):
-                row.runs.append(run_wrk(wrk, base + path, duration=duration, headers=headers))
+                row.runs.append(run_wrk(wrk, base + path, duration=duration, headers=headers, fresh=fresh))
             rows.append(row)
             print(_format(row), flush=True)
         save = Row(database, pages, workers, "save (sequential PUT)")
@@ -565,7 +589,7 @@ def _slug(n: int) -> str:
 
 
 HEADER = (
-    f"{'database':<10} {'pages':>6} {'W':>2}  {'scenario':<28} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
+    f"{'database':<10} {'pages':>6} {'W':>2}  {'scenario':<32} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
     f"{'errors':>6}  note"
 )
 
@@ -576,7 +600,7 @@ def _format(row: Row) -> str:
     p99 = statistics.median(r.p99_ms for r in row.runs)
     errors = sum(r.errors for r in row.runs)
     return (
-        f"{row.database:<10} {row.pages:>6} {row.workers:>2}  {row.scenario:<28} {rps:>8.0f} {p50:>8.1f} "
+        f"{row.database:<10} {row.pages:>6} {row.workers:>2}  {row.scenario:<32} {rps:>8.0f} {p50:>8.1f} "
         f"{p99:>8.1f} {errors:>6}  {row.note}"
     )
 

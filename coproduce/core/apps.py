@@ -7,8 +7,13 @@ class CoreConfig(AppConfig):
     verbose_name = "Site"
 
     def ready(self) -> None:
+        from django.contrib.admin.models import LogEntry
+        from django.db.models.signals import post_save
+
         from coproduce.core import checks  # noqa: F401  (registers the system checks)
-        from coproduce.core.pagecache import bump_after_commit
+        from coproduce.core.pagecache import bump_after_commit, bump_on_admin_change
         from coproduce.governance import audit
 
         audit.listen(bump_after_commit)
+        # A change made in Django's admin writes no audit entry of ours, but a LogEntry of its own.
+        post_save.connect(bump_on_admin_change, sender=LogEntry, dispatch_uid="coproduce.core.admin_change")

@@ -112,6 +112,15 @@ def bump_after_commit(*_: object) -> None:
     transaction.on_commit(content_version().bump)
 
 
+def bump_on_admin_change(**_: object) -> None:
+    """A change saved in Django's admin (its LogEntry is saved): the same.
+
+    The admin logs a bulk deletion with `bulk_create`, which sends no signal: such a change is
+    seen by readers of cached copies at the latest when those expire (MAX_AGE_SECONDS).
+    """
+    bump_after_commit()
+
+
 # --- views opt in ---------------------------------------------------------------------------
 
 

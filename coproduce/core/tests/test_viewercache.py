@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.sessions.models import Session
 from django.core.wsgi import get_wsgi_application
 from django.db import connections
@@ -151,7 +152,8 @@ def test_every_copy_gets_its_own_csp_nonce_and_the_same_csrf_cookie_renewal(
     nonce = re.compile(r"'nonce-([^']+)'")
     first_nonce = nonce.search(first.headers["content-security-policy"])
     second_nonce = nonce.search(second.headers["content-security-policy"])
-    assert first_nonce is not None and second_nonce is not None
+    assert first_nonce is not None
+    assert second_nonce is not None
     assert first_nonce.group(1) != second_nonce.group(1)
     assert f'nonce="{second_nonce.group(1)}"' in second.text
     assert first_nonce.group(1) not in second.text
@@ -338,4 +340,18 @@ def test_an_unknown_session_cookie_is_answered_by_django_as_anyone_else(
     fetch(cached, "/spaces/open-notes/", cookie=cookie)
 
     assert first.status == 200
+    assert django_app.calls == 2
+
+
+def test_a_change_saved_in_djangos_admin_is_seen_by_the_member_at_once(
+    cached: ViewerCache, django_app: Counting, notes: Page, member: User, admin: User
+) -> None:
+    cookie = cookie_of(member)
+    fetch(cached, address_of(notes), cookie=cookie)
+
+    Space.objects.filter(pk=notes.space_id).update(name="Masterclass, renamed")
+    LogEntry.objects.log_actions(admin.pk, [notes.space], CHANGE, "Changed name.", single_object=True)
+    after = fetch(cached, address_of(notes), cookie=cookie)
+
+    assert "Masterclass, renamed" in after.text
     assert django_app.calls == 2
