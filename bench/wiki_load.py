@@ -612,10 +612,34 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
     parser.add_argument("--workers", type=int, nargs="+", default=[2], help="worker counts to try")
     parser.add_argument("--databases", nargs="+", default=["sqlite", "postgresql"])
+    parser.add_argument(
+        "--site",
+        metavar="DATA_DIR",
+        help="measure a SQLite data folder seeded before (with `python -m bench.wiki_load seed N` and "
+        "the environment of this benchmark) instead of seeding new ones; give its N as --pages",
+    )
     args = parser.parse_args(argv)
     wrk = _ensure_wrk()
     databases = [d for d in args.databases if d != "postgresql" or postgres_available()]
     rows: list[Row] = []
+    if args.site:
+        databases = []
+        env, pages = _env(args.site, None), args.pages[0]
+        print(f"\n== sqlite, {pages} pages, seeded before in {args.site}", flush=True)
+        print(HEADER, flush=True)
+        for workers in args.workers:
+            measured, memory = measure(
+                wrk,
+                env,
+                database="sqlite",
+                pages=pages,
+                workers=workers,
+                runs=args.runs,
+                duration=args.duration,
+            )
+            rows.extend(measured)
+            for pid, command, mb in memory:
+                print(f"   memory after load, W={workers}: pid {pid} {mb:.0f} MB  {command}", flush=True)
     for database in databases:
         for pages in args.pages:
             print(f"\n== {database}, {pages} pages: seeding ...", flush=True)
