@@ -15,6 +15,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from coproduce.accounts.models import User
+from coproduce.communities.memo import remembered
 from coproduce.communities.models import (
     AllowedDomain,
     Application,
@@ -47,11 +48,42 @@ def spaces_readable_by(viewer: Viewer) -> QuerySet[Space]:
     return spaces.filter(rule).distinct()
 
 
+def readable_spaces(viewer: Viewer) -> list[Space]:
+    """`spaces_readable_by` as a list by name, read once per request (coproduce.communities.memo)."""
+    user = _user(viewer)
+    key = ("readable_spaces", None) if user is None else ("readable_spaces", *_flags(user))
+    return remembered(key, lambda: list(spaces_readable_by(viewer).order_by("name")))
+
+
+def _flags(user: User) -> tuple[object, ...]:
+    """What `spaces_readable_by` reads from the user row besides memberships."""
+    return (user.pk, user.is_active, user.is_member, user.is_community_admin)
+
+
+def visibilities_open_to(viewer: Viewer) -> list[str] | None:
+    """The visibilities of the spaces the viewer may read whatever their memberships (the rule of
+    `spaces_readable_by` and `can_read_space` without the membership part); None: every space."""
+    user = _user(viewer)
+    if user is None:
+        return [Visibility.PUBLIC]
+    if user.is_community_admin:
+        return None
+    if not user.is_member:
+        return [Visibility.PUBLIC]
+    return [Visibility.PUBLIC, Visibility.MEMBERS]
+
+
 def space_role(user: User | None, space: Space) -> str | None:
+    """The user's role in the space, or None; asked of the database once per request."""
     if user is None:
         return None
-    membership = SpaceMembership.objects.filter(space=space, user=user).only("role").first()
-    return membership.role if membership else None
+    user_id, space_id = user.pk, space.pk
+
+    def role() -> str | None:
+        memberships = SpaceMembership.objects.filter(space_id=space_id, user_id=user_id).order_by()
+        return next(iter(memberships.values_list("role", flat=True)[:1]), None)
+
+    return remembered(("space_role", user_id, space_id), role)
 
 
 def can_read_space(viewer: Viewer, space: Space) -> bool:
@@ -99,9 +131,14 @@ def can_create_space(viewer: Viewer) -> bool:
     return user is not None and user.is_facilitator
 
 
+def valid_space_slug(slug: str) -> bool:
+    """Whether `slug` could be a space's (anything else is not looked up)."""
+    return _SLUG.fullmatch(slug) is not None
+
+
 def get_space_for_user(viewer: Viewer, slug: str) -> Space:
     """The space `slug` if the viewer may read it; 404 otherwise."""
-    space = Space.objects.filter(slug=slug).first() if _SLUG.fullmatch(slug) else None
+    space = Space.objects.filter(slug=slug).first() if valid_space_slug(slug) else None
     if space is None or not can_read_space(viewer, space):
         raise Http404("No such space.")
     return space

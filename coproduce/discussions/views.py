@@ -38,13 +38,19 @@ def page_section(
     """
     discussion = selectors.discussion_for_page(request.user, page, write=can_edit, moderate=can_moderate)
     reply = request.GET.get("reply", "")
+    reply_to = int(reply) if reply.isdigit() and len(reply) < 12 else None
     thread = discussion.thread
+    # The reply and close forms are shown only with `?reply=` and to those who may close.
+    reply_form = CommentForm(auto_id="id_reply_%s", label="Your reply") if reply_to is not None else None
+    close_form = None
+    if discussion.can.close:
+        close_form = CloseForm(auto_id="id_close_%s", initial={"outcome": thread.outcome if thread else ""})
     return {
         "discussion": discussion,
         "comment_form": CommentForm(),
-        "reply_to": int(reply) if reply.isdigit() and len(reply) < 12 else None,
-        "reply_form": CommentForm(auto_id="id_reply_%s", label="Your reply"),
-        "close_form": CloseForm(auto_id="id_close_%s", initial={"outcome": thread.outcome if thread else ""}),
+        "reply_to": reply_to,
+        "reply_form": reply_form,
+        "close_form": close_form,
         # Built once: a page can have hundreds of comments, each with these links.
         "urls": {"comments": reverse("discussions:create", args=[page.space.slug, page.slug])},
     }

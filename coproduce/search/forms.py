@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 
-from coproduce.communities.access import Viewer, spaces_readable_by
+from coproduce.communities.access import Viewer, readable_spaces
 from coproduce.communities.models import Space
 from coproduce.search.text import MAX_QUERY_CHARS, clean
 
@@ -46,7 +46,7 @@ class SearchForm(forms.Form):
 
     def __init__(self, *args: Any, viewer: Viewer, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.spaces = {space.slug: space for space in spaces_readable_by(viewer).order_by("name")}
+        self.spaces = {space.slug: space for space in readable_spaces(viewer)}
         choices = [("", "All the spaces you can read"), *((s.slug, s.name) for s in self.spaces.values())]
         self.fields["space"].choices = choices  # type: ignore[attr-defined]
 

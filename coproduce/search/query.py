@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
-from coproduce.communities.access import Viewer, spaces_readable_by
+from coproduce.communities.access import Viewer, readable_spaces
 from coproduce.communities.models import Space
 from coproduce.search.engines import engine
 from coproduce.search.index import index_version
@@ -85,7 +85,7 @@ def search(
         return NOTHING
     page_size = max(1, min(page_size, MAX_PAGE_SIZE))
     page = max(1, min(page, MAX_PAGE))
-    readable = sorted(spaces_readable_by(viewer).values_list("pk", flat=True))
+    readable = sorted(space.pk for space in readable_spaces(viewer))
     if not readable or (space is not None and space.pk not in readable):
         return NOTHING
     # The key holds exactly what decides the answer, the index version included, so a cached

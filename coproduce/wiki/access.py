@@ -14,6 +14,7 @@ the `get_*_for_editor` helpers raise `ConductNotAccepted` (a 403 with the stable
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import Http404
 
 from coproduce.accounts.models import User
@@ -26,6 +27,8 @@ from coproduce.communities.access import (
     get_space_for_user,
     space_role,
     spaces_readable_by,
+    valid_space_slug,
+    visibilities_open_to,
 )
 from coproduce.communities.models import Space, Visibility
 from coproduce.wiki.models import Page, PageAlias, PageTemplate
@@ -71,11 +74,17 @@ def get_page_for_user(viewer: Viewer, space_slug: str, page_slug: str, *, allow_
     `allow_hidden` (the page view, which shows a placeholder in its place). The view redirects
     to the page's own address when `page.slug != page_slug`.
     """
-    space = get_space_for_user(viewer, space_slug)
-    if not page_slug or len(page_slug) > PAGE_SLUG_MAX_LENGTH:
-        raise Http404("No such page.")
     pages = Page.objects.select_related("space", "current", "updated_by")
-    page = pages.filter(space=space, slug=page_slug).first()
+    page = _page_in_open_space(viewer, pages, space_slug, page_slug)
+    if page is not None:
+        space = page.space
+        if not can_read_space(viewer, space):  # cannot happen; the rule is checked as everywhere
+            raise Http404("No such space.")
+    else:
+        space = get_space_for_user(viewer, space_slug)
+        if not page_slug or len(page_slug) > PAGE_SLUG_MAX_LENGTH:
+            raise Http404("No such page.")
+        page = pages.filter(space=space, slug=page_slug).first()
     if page is None:
         alias = PageAlias.objects.filter(space=space, slug=page_slug).only("page_id").first()
         page = pages.filter(pk=alias.page_id).first() if alias is not None else None
@@ -84,6 +93,22 @@ def get_page_for_user(viewer: Viewer, space_slug: str, page_slug: str, *, allow_
     if page.hidden_at is not None and not allow_hidden and not can_moderate_space(viewer, space):
         raise Http404("No such page.")
     return page
+
+
+def _page_in_open_space(
+    viewer: Viewer, pages: QuerySet[Page], space_slug: str, page_slug: str
+) -> Page | None:
+    """The page at `page_slug` with its space, in one query, if that space is one the viewer may read
+    whatever their memberships (`visibilities_open_to`); None otherwise, and then `get_page_for_user`
+    looks the space up first, as before. A private space is never matched here, so how long a refusal
+    takes says nothing about which pages a space the viewer may not read has."""
+    if not page_slug or len(page_slug) > PAGE_SLUG_MAX_LENGTH or not valid_space_slug(space_slug):
+        return None
+    pages = pages.filter(space__slug=space_slug, slug=page_slug)
+    visibilities = visibilities_open_to(viewer)
+    if visibilities is not None:
+        pages = pages.filter(space__visibility__in=visibilities)
+    return pages.order_by().first()
 
 
 def require_editor(viewer: Viewer, space: Space) -> None:
