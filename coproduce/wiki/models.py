@@ -40,6 +40,8 @@ class Page(models.Model):
     class Meta:
         ordering = ["space", "title"]
         constraints = [models.UniqueConstraint(fields=["space", "slug"], name="one_slug_per_space")]
+        # [[Title]] links are resolved by title, and a space's pages are listed by it.
+        indexes = [models.Index(fields=["space", "title"], name="wiki_page_space_title")]
 
     def __str__(self) -> str:
         return self.title
@@ -102,6 +104,8 @@ class PageLink(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["source", "target_slug"], name="one_link_per_target")]
+        # A new page's title turns the red links asking for it blue (services._resolve_red_links).
+        indexes = [models.Index(fields=["target_title"], name="wiki_pagelink_target_title")]
 
     def __str__(self) -> str:
         return f"{self.source} → {self.target_title}"

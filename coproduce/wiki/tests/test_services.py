@@ -580,3 +580,14 @@ def test_watching_needs_exactly_one_page_or_space(page: Page, member: User, memb
         services.watch_set(user=member, watching=True, page=page, space=members_space)
 
     assert not Watch.objects.exists()
+
+
+def test_a_link_to_a_title_two_pages_share_reaches_the_older_page(members_space: Space, member: User) -> None:
+    older = page_create(space=members_space, actor=member, title="Notes", body="First.")
+    newer = page_create(space=members_space, actor=member, title="Notes", body="Second.")
+    linking = page_create(space=members_space, actor=member, title="Index", body="See [[Notes]].")
+
+    link = PageLink.objects.get(source=linking)
+
+    assert older.slug != newer.slug
+    assert link.target == older
