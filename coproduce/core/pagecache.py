@@ -113,10 +113,11 @@ def bump_after_commit(*_: object) -> None:
 
 
 def bump_on_admin_change(**_: object) -> None:
-    """A change saved in Django's admin (its LogEntry is saved): the same.
+    """A change saved in Django's admin (its LogEntry is saved), or a deletion of rows that
+    decide what a member may see (core/apps.py): the same.
 
-    The admin logs a bulk deletion with `bulk_create`, which sends no signal: such a change is
-    seen by readers of cached copies at the latest when those expire (MAX_AGE_SECONDS).
+    The admin logs a deletion of several rows with `bulk_create`, which sends no signal: for
+    other rows than those, readers of cached copies see it when the copies expire.
     """
     bump_after_commit()
 

@@ -17,8 +17,12 @@ for the same member costs a fraction of a millisecond. So, as a WSGI layer in fr
   with the very data it had when the copy was made. (2) is read on every request, so logging
   out, a password change or an administrator ending sessions takes effect at once; a message
   or a sign-in step kept in the session makes the next request go to Django.
+- ... and while the member's own row (password, active, role, suspension, erasure) is unchanged:
+  Django itself ends a session whose member's password changed or who was deactivated.
 - Requests with a messages cookie or an Authorization header, and anything but GET, always go
   to Django. Each copy served gets a fresh CSP nonce, as in the anonymous cache.
+- A copy lives at most a minute (some things follow the clock: a discussion closing at a set
+  time); a session keeps at most 20 copies, and a process at most 64 MB of them.
 
 `COPRODUCE_VIEWER_CACHE_ENTRIES` bounds the copies per process (0 turns this off). It only works
 with the database session engine (the default); with any other it passes everything through.
@@ -39,18 +43,25 @@ from types import TracebackType
 from typing import Any, Protocol
 
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.messages.storage.cookie import CookieStorage
+from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
-from django.db import DatabaseError, connection
+from django.db import Error, close_old_connections, connection
 from django.http import HttpRequest, HttpResponse
 from django.http.cookie import parse_cookie
 from django.utils import timezone
 
-from coproduce.core.pagecache import MAX_AGE_SECONDS, MAX_BODY_BYTES, ContentVersion
+from coproduce.core.pagecache import MAX_BODY_BYTES, ContentVersion
 
 logger = logging.getLogger(__name__)
 
 MARKER = "X-Coproduce-Viewer-Cache"
+# A copy is made again after a minute even if nothing changed: a few things a page shows follow
+# the clock (a discussion closing at a set time, a suspension ending), not a recorded change.
+MAX_AGE_SECONDS = 60
+PER_SESSION = 20  # copies one session may hold: one member cannot push everyone else's out
+MAX_BYTES = 64 * 1024 * 1024  # all copies of a process together
 _MARKER = MARKER.lower()
 DB_SESSIONS = "django.contrib.sessions.backends.db"
 
@@ -84,20 +95,36 @@ def viewer_cacheable[**P](view: Callable[P, HttpResponse]) -> Callable[P, HttpRe
 
 
 def session_state(session_key: str) -> bytes | None:
-    """A digest of the session's row as stored now, or None if it is gone, expired or unreadable."""
-    table = connection.ops.quote_name(Session._meta.db_table)
+    """A digest of the session's row and of its member's row as stored now.
+
+    None if the session is gone, expired, holds no member, or cannot be read. The member's row
+    is in it because Django ends a session by itself when it changes in certain ways (a new
+    password, deactivation), and other fields (role, suspension, erasure) change what pages show.
+    """
+    sessions = connection.ops.quote_name(Session._meta.db_table)
+    users = connection.ops.quote_name(get_user_model()._meta.db_table)
+    close_old_connections()  # as at the start of a request Django handles: honours CONN_MAX_AGE
     try:
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT session_data FROM {table} WHERE session_key = %s AND expire_date > %s",  # noqa: S608
+                f"SELECT session_data FROM {sessions} WHERE session_key = %s AND expire_date > %s",  # noqa: S608
                 [session_key, timezone.now()],
             )
-            row = cursor.fetchone()
-    except DatabaseError as error:
+            found = cursor.fetchone()
+            if found is None:
+                return None
+            user_id = SessionStore().decode(str(found[0])).get(SESSION_KEY)
+            if user_id is None:
+                return None
+            cursor.execute(f"SELECT * FROM {users} WHERE id = %s", [user_id])  # noqa: S608
+            user = cursor.fetchone()
+    except (Error, ValueError, TypeError) as error:
         logger.warning("session unreadable, viewer cache bypassed: %s", error)
-        connection.close_if_unusable_or_obsolete()
+        close_old_connections()
         return None
-    return hashlib.blake2b(str(row[0]).encode(), digest_size=16).digest() if row else None
+    if user is None:
+        return None
+    return hashlib.blake2b(repr((found[0], user)).encode(), digest_size=16).digest()
 
 
 @dataclass
@@ -117,6 +144,7 @@ class ViewerCache:
         self.capacity = entries if settings.SESSION_ENGINE == DB_SESSIONS else 0
         self.version = version
         self.entries: OrderedDict[tuple[str, ...], Entry] = OrderedDict()
+        self.size = 0  # bytes of all bodies kept
         self.lock = threading.Lock()
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
@@ -207,8 +235,11 @@ class ViewerCache:
         size = 0
         try:
             for chunk in iterable:
-                chunks.append(chunk)
                 size += len(chunk)
+                if size <= MAX_BODY_BYTES:
+                    chunks.append(chunk)
+                elif chunks:
+                    chunks.clear()  # too big to keep: stop holding it
                 yield chunk
         finally:
             close = getattr(iterable, "close", None)
@@ -247,10 +278,19 @@ class ViewerCache:
 
     def _store(self, key: tuple[str, ...], entry: Entry) -> None:
         with self.lock:
+            self._drop(key)
+            mine = [k for k in self.entries if k[0] == key[0]]  # this session's, oldest first
+            for old in mine[: max(0, len(mine) - PER_SESSION + 1)]:
+                self._drop(old)
             self.entries[key] = entry
-            self.entries.move_to_end(key)
-            while len(self.entries) > self.capacity:
-                self.entries.popitem(last=False)
+            self.size += len(entry.body)
+            while self.entries and (len(self.entries) > self.capacity or self.size > MAX_BYTES):
+                self._drop(next(iter(self.entries)))
+
+    def _drop(self, key: tuple[str, ...]) -> None:
+        entry = self.entries.pop(key, None)
+        if entry is not None:
+            self.size -= len(entry.body)
 
     @staticmethod
     def _replay(entry: Entry, start_response: StartResponse) -> list[bytes]:

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.contrib.admin.models import CHANGE, LogEntry
+from allauth.mfa.models import Authenticator
+from django.contrib.admin.models import CHANGE, DELETION, LogEntry
 from django.contrib.sessions.models import Session
 from django.core.wsgi import get_wsgi_application
 from django.db import connections
@@ -19,7 +20,7 @@ from conftest import client_for
 from coproduce.accounts.models import User
 from coproduce.communities.models import Space, SpaceMembership, SpaceRole
 from coproduce.core.pagecache import ContentVersion
-from coproduce.core.viewercache import ViewerCache
+from coproduce.core.viewercache import PER_SESSION, ViewerCache
 from coproduce.discussions.services import comment_create
 from coproduce.notifications.models import Notification
 from coproduce.notifications.services import notifications_read_all
@@ -355,3 +356,92 @@ def test_a_change_saved_in_djangos_admin_is_seen_by_the_member_at_once(
 
     assert "Masterclass, renamed" in after.text
     assert django_app.calls == 2
+
+
+def test_a_password_set_outside_the_site_ends_the_copies_at_once(
+    cached: ViewerCache, django_app: Counting, notes: Page, member: User
+) -> None:
+    cookie = cookie_of(member)
+    fetch(cached, address_of(notes), cookie=cookie)
+
+    member.set_password("a-brand-new-password-9")  # e.g. `manage.py changepassword`
+    member.save()
+    after = fetch(cached, address_of(notes), cookie=cookie)
+
+    assert django_app.calls == 2
+    assert after.status == 404  # Django ended the session: the members' space is not there
+
+
+def test_a_member_deactivated_in_the_database_gets_no_more_copies(
+    cached: ViewerCache, django_app: Counting, notes: Page, member: User
+) -> None:
+    cookie = cookie_of(member)
+    fetch(cached, address_of(notes), cookie=cookie)
+
+    User.objects.filter(pk=member.pk).update(is_active=False)
+    after = fetch(cached, address_of(notes), cookie=cookie)
+
+    assert django_app.calls == 2
+    assert "Handover matters." not in after.text
+
+
+def test_memberships_deleted_in_bulk_end_the_copies(
+    cached: ViewerCache, django_app: Counting, notes: Page, member: User
+) -> None:
+    cookie = cookie_of(member)
+    fetch(cached, address_of(notes), cookie=cookie)
+
+    SpaceMembership.objects.filter(user=member).delete()  # as the admin's "delete selected" does
+    fetch(cached, address_of(notes), cookie=cookie)
+
+    assert django_app.calls == 2
+
+
+def test_a_second_factor_deleted_in_bulk_sends_staff_to_set_one_up_again(
+    cached: ViewerCache, notes: Page, moderator: User, admin: User, settings: Any
+) -> None:
+    settings.REQUIRE_MFA_FOR_STAFF = True
+    kinds = Authenticator.Type
+    Authenticator.objects.create(user=moderator, type=kinds.TOTP, data={"secret": "JBSWY3DPEHPK3PXP"})
+    Authenticator.objects.create(user=moderator, type=kinds.RECOVERY_CODES, data={"seed": "00" * 20})
+    cookie = cookie_of(moderator)
+    assert fetch(cached, address_of(notes), cookie=cookie).status == 200
+    rows = Authenticator.objects.filter(user=moderator)
+
+    LogEntry.objects.log_actions(admin.pk, rows, DELETION)  # what the admin's bulk deletion logs
+    rows.delete()
+    again = fetch(cached, address_of(notes), cookie=cookie)
+
+    assert again.status == 302
+
+
+def test_one_member_cannot_push_everyone_elses_copies_out(
+    django_app: Counting, version: ContentVersion, notes: Page, member: User, facilitator: User
+) -> None:
+    cache = ViewerCache(django_app, entries=PER_SESSION + 5, version=lambda: version)
+    theirs = cookie_of(facilitator)
+    fetch(cache, address_of(notes), cookie=theirs)
+    mine = cookie_of(member)
+
+    for n in range(PER_SESSION + 10):
+        fetch(cache, address_of(notes) + f"?n={n}", cookie=mine)
+    calls = django_app.calls
+    fetch(cache, address_of(notes), cookie=theirs)
+
+    assert django_app.calls == calls
+    assert sum(key[0] == session_key_of(mine) for key in cache.entries) == PER_SESSION
+
+
+def test_an_answer_too_big_to_keep_is_passed_on_whole_and_not_kept(
+    cached: ViewerCache, django_app: Counting, notes: Page, member: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("coproduce.core.viewercache.MAX_BODY_BYTES", 1000)
+    cookie = cookie_of(member)
+
+    first = fetch(cached, address_of(notes), cookie=cookie)
+    fetch(cached, address_of(notes), cookie=cookie)
+
+    assert "Handover matters." in first.text
+    assert int(first.headers["content-length"]) == len(first.text.encode())
+    assert django_app.calls == 2
+    assert not cached.entries
