@@ -146,6 +146,11 @@ def build_edition(sections: int = 50, sources: int = 500) -> Any:
     )
 
 
+def _load() -> str:
+    """The 1, 5 and 15 minute load averages, as `uptime` shows them."""
+    return ", ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
 def _rss_mb() -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -229,7 +234,8 @@ def main(argv: list[str] | None = None) -> None:
         return
     print(
         f"Paper: {args.sections} sections, {args.sources} sources; "
-        f"{args.runs} runs per format, each in a fresh process"
+        f"{args.runs} runs per format, each in a fresh process; load average {_load()} "
+        f"on {os.cpu_count()} CPUs"
     )
     summary = []
     for fmt in ("pdf", "docx"):
@@ -257,6 +263,7 @@ def main(argv: list[str] | None = None) -> None:
             f"| {fmt.upper()} | < {TARGETS[fmt]:.0f} s | {cold:.2f} s | {cpu:.2f} s | {warm} | {peak:.0f} MB "
             f"({base:.0f} MB after imports) | {'-' if traced is None else f'{traced:.0f} MB'} | {verdict} |"
         )
+    print(f"Load average after: {_load()} (a busy machine inflates every figure: compare medians)")
     print()
     print("| format | target | median | median CPU time | second render | peak RSS | tracemalloc peak | |")
     print("|---|---|---|---|---|---|---|---|")

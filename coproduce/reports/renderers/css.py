@@ -2,8 +2,9 @@
 the lead serves it with a CSP hash for this exact text) and used by WeasyPrint for the PDF.
 
 Print rules give the PDF its A4 pages, running header (the title, via string-set), "Page X of Y",
-contents with page numbers (target-counter) and bookmarks (h2 sections, h3 below them).
-Browsers ignore what they do not support (leader, target-counter), so the same text also prints
+contents with page numbers (target-counter, right-aligned on a ruled line) and bookmarks (h2 sections,
+h3 below them).
+Browsers ignore what they do not support (target-counter, string-set), so the same text also prints
 sensibly from a browser.
 """
 
@@ -62,8 +63,11 @@ a.citation { font-size: 0.85em; }
   .draft-banner { string-set: paper-status content(); }
   nav.contents { break-after: page; }
   nav.contents h2 { bookmark-level: 1; }
+  nav.contents ol { list-style-position: inside; padding-left: 0; }
+  nav.contents li { margin: 0; padding: 2pt 0; border-bottom: 0.5pt solid #b1b4b6; }
   nav.contents a { text-decoration: none; }
-  nav.contents a::after { content: leader(".") " " target-counter(attr(href), page); }
+  nav.contents a::after { content: target-counter(attr(href), page); float: right; padding-left: 1em; }
+  ul.credits { list-style-position: inside; padding-left: 0; }
   .part.sources { break-before: page; }
   h2 { bookmark-level: 1; break-after: avoid; }
   h3 { bookmark-level: 2; break-after: avoid; }

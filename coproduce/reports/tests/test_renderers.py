@@ -144,8 +144,17 @@ def test_the_pdf_numbers_its_pages_and_gives_page_numbers_in_the_contents(tmp_pa
     pages = int(re.search(r"Pages:\s+(\d+)", pdfinfo(pdf, tmp_path)).group(1))  # type: ignore[union-attr]
     assert f"Page 1 of {pages}" in text
     assert f"Page {pages} of {pages}" in text
-    assert re.search(r"Summary \.+ \d+", text)
-    assert re.search(r"Sources \.+ \d+", text)
+    by_page = text.split("\f")
+    for heading in ["Summary", "Findings", "Sources", "Licence and how to cite"]:
+        listed = re.search(rf"{heading}\s+(\d+)", by_page[1])  # the contents page
+        assert listed, heading
+        assert heading in by_page[int(listed.group(1)) - 1]
+
+
+def test_the_pdf_contents_has_no_dot_leaders_for_screen_readers_to_read_out(tmp_path: Path) -> None:
+    contents = pdf_text(render_pdf(make_edition()), tmp_path).split("\f")[1]
+    assert "Summary" in contents
+    assert ".." not in contents
 
 
 def test_the_pdf_repeats_the_title_in_a_running_header_after_the_title_page(tmp_path: Path) -> None:
