@@ -622,16 +622,14 @@ def main(argv: list[str] | None = None) -> None:
     wrk = _ensure_wrk()
     databases = [d for d in args.databases if d != "postgresql" or postgres_available()]
     rows: list[Row] = []
-    if args.site:
-        databases = []
-        env, pages = _env(args.site, None), args.pages[0]
-        print(f"\n== sqlite, {pages} pages, seeded before in {args.site}", flush=True)
+
+    def measure_site(env: dict[str, str], database: str, pages: int) -> None:
         print(HEADER, flush=True)
         for workers in args.workers:
             measured, memory = measure(
                 wrk,
                 env,
-                database="sqlite",
+                database=database,
                 pages=pages,
                 workers=workers,
                 runs=args.runs,
@@ -640,6 +638,11 @@ def main(argv: list[str] | None = None) -> None:
             rows.extend(measured)
             for pid, command, mb in memory:
                 print(f"   memory after load, W={workers}: pid {pid} {mb:.0f} MB  {command}", flush=True)
+
+    if args.site:
+        databases = []
+        print(f"\n== sqlite, {args.pages[0]} pages, seeded before in {args.site}", flush=True)
+        measure_site(_env(args.site, None), "sqlite", args.pages[0])
     for database in databases:
         for pages in args.pages:
             print(f"\n== {database}, {pages} pages: seeding ...", flush=True)
@@ -651,22 +654,7 @@ def main(argv: list[str] | None = None) -> None:
                     f"bulk {timings['bulk_s']:.1f} s, reindex {timings['reindex_s']:.1f} s)",
                     flush=True,
                 )
-                print(HEADER, flush=True)
-                for workers in args.workers:
-                    measured, memory = measure(
-                        wrk,
-                        env,
-                        database=database,
-                        pages=pages,
-                        workers=workers,
-                        runs=args.runs,
-                        duration=args.duration,
-                    )
-                    rows.extend(measured)
-                    for pid, command, mb in memory:
-                        print(
-                            f"   memory after load, W={workers}: pid {pid} {mb:.0f} MB  {command}", flush=True
-                        )
+                measure_site(env, database, pages)
     print(f"\nSummary (medians of {args.runs} runs of {args.duration} s, {CONCURRENCY} connections):")
     print(HEADER)
     for row in rows:
