@@ -19,6 +19,8 @@ for the same member costs a fraction of a millisecond. So, as a WSGI layer in fr
   or a sign-in step kept in the session makes the next request go to Django.
 - ... and while the member's own row (password, active, role, suspension, erasure) is unchanged:
   Django itself ends a session whose member's password changed or who was deactivated.
+- Both rows are read before Django renders and again after: a copy is kept only if they did not
+  change meanwhile, so a change made during the rendering is never frozen into a copy.
 - Requests with a messages cookie or an Authorization header, and anything but GET, always go
   to Django. Each copy served gets a fresh CSP nonce, as in the anonymous cache.
 - A copy lives at most a minute (some things follow the clock: a discussion closing at a set
@@ -164,7 +166,7 @@ class ViewerCache:
                 entry = None
         if entry is not None:
             return self._replay(entry, start_response)
-        return self._recording(environ, start_response, session_key, key, version)
+        return self._recording(environ, start_response, session_key, key, version, session)
 
     @staticmethod
     def _fresh(entry: Entry, version: bytes, session: bytes) -> bool:
@@ -209,6 +211,7 @@ class ViewerCache:
         session_key: str,
         key: tuple[str, ...],
         version: bytes,
+        session: bytes,
     ) -> Iterable[bytes]:
         answer: dict[str, Any] = {}
 
@@ -221,7 +224,7 @@ class ViewerCache:
         csrf = key[1]
         if not answer.get("cacheable") or not self._storable(answer["status"], answer["headers"], csrf):
             return iterable
-        return self._collect(iterable, session_key, key, version, answer)
+        return self._collect(iterable, session_key, key, version, session, answer)
 
     def _collect(
         self,
@@ -229,6 +232,7 @@ class ViewerCache:
         session_key: str,
         key: tuple[str, ...],
         version: bytes,
+        session: bytes,
         answer: dict[str, Any],
     ) -> Iterator[bytes]:
         chunks: list[bytes] = []
@@ -245,22 +249,22 @@ class ViewerCache:
             close = getattr(iterable, "close", None)
             if close is not None:
                 close()  # Django's request_finished: the session is saved by now
-        if size <= MAX_BODY_BYTES:
-            # The session as Django left it: a copy is only good for that exact session.
-            session = session_state(session_key)
-            if session is not None:
-                self._store(
-                    key,
-                    Entry(
-                        version,
-                        session,
-                        time.monotonic(),
-                        answer["status"],
-                        answer["headers"],
-                        b"".join(chunks),
-                        _nonce(answer["headers"]),
-                    ),
-                )
+        # Kept only if the session and the member's row are as they were before Django began: the
+        # copy was made from them alone, not from a change made meanwhile (by this request, or by
+        # another one, such as a log-out elsewhere or a new role, that ended during the rendering).
+        if size <= MAX_BODY_BYTES and session_state(session_key) == session:
+            self._store(
+                key,
+                Entry(
+                    version,
+                    session,
+                    time.monotonic(),
+                    answer["status"],
+                    answer["headers"],
+                    b"".join(chunks),
+                    _nonce(answer["headers"]),
+                ),
+            )
 
     @staticmethod
     def _storable(status: str, headers: Headers, csrf: str) -> bool:

@@ -217,6 +217,33 @@ def test_a_session_whose_data_changed_goes_to_django(
     assert django_app.calls == 2
 
 
+def test_a_copy_made_while_the_member_changed_is_not_kept(
+    version: ContentVersion, notes: Page, member: User
+) -> None:
+    """The member's row changes while Django renders (here: renamed meanwhile, without an
+    audit entry): the page was made from the row before, so it is not kept for the row after."""
+    django = Counting()
+    changed: list[bool] = []
+
+    def changing_meanwhile(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        answer = django(environ, start_response)
+        if not changed:
+            User.objects.filter(pk=member.pk).update(name="Meena Member")
+            changed.append(True)
+        return answer
+
+    cached = ViewerCache(changing_meanwhile, entries=10, version=lambda: version)
+    cookie = cookie_of(member)
+
+    fetch(cached, address_of(notes), cookie=cookie)
+    second = fetch(cached, address_of(notes), cookie=cookie)
+    third = fetch(cached, address_of(notes), cookie=cookie)
+
+    assert django.calls == 2  # the first answer was not kept; the second was, and served the third
+    assert "Meena Member" in second.text
+    assert third.text.count("Meena Member") == second.text.count("Meena Member")
+
+
 def test_a_new_notification_shows_in_the_header_of_the_next_page(
     cached: ViewerCache, django_app: Counting, notes: Page, member: User, facilitator: User
 ) -> None:
