@@ -21,10 +21,15 @@ for the same member costs a fraction of a millisecond. So, as a WSGI layer in fr
   Django itself ends a session whose member's password changed or who was deactivated.
 - Both rows are read before Django renders and again after: a copy is kept only if they did not
   change meanwhile, so a change made during the rendering is never frozen into a copy.
-- Requests with a messages cookie or an Authorization header, and anything but GET, always go
-  to Django. Each copy served gets a fresh CSP nonce, as in the anonymous cache.
+- Scripts are treated alike: an API view that opts in (today the search, with ninja's
+  `decorate_view`) keeps its JSON answer per API token (by the token's SHA-256), served only
+  while the content version is the same and the token's row (unrevoked; not the time it was
+  last used) and its owner's row are as they were, read on every request. A request with both a
+  session cookie and a token always goes to Django.
+- Requests with a messages cookie, and anything but GET, always go to Django. Each copy served
+  gets a fresh CSP nonce, as in the anonymous cache.
 - A copy lives at most a minute (some things follow the clock: a discussion closing at a set
-  time); a session keeps at most 20 copies, and a process at most 64 MB of them.
+  time); a session or token keeps at most 20 copies, and a process at most 64 MB of them.
 
 `COPRODUCE_VIEWER_CACHE_ENTRIES` bounds the copies per process (0 turns this off). It only works
 with the database session engine (the default); with any other it passes everything through.
@@ -54,6 +59,7 @@ from django.http import HttpRequest, HttpResponse
 from django.http.cookie import parse_cookie
 from django.utils import timezone
 
+from coproduce.accounts.models import ApiToken, hash_token
 from coproduce.core.pagecache import MAX_BODY_BYTES, ContentVersion
 
 logger = logging.getLogger(__name__)
@@ -62,7 +68,7 @@ MARKER = "X-Coproduce-Viewer-Cache"
 # A copy is made again after a minute even if nothing changed: a few things a page shows follow
 # the clock (a discussion closing at a set time, a suspension ending), not a recorded change.
 MAX_AGE_SECONDS = 60
-PER_SESSION = 20  # copies one session may hold: one member cannot push everyone else's out
+PER_SESSION = 20  # copies one session or token may hold: one caller cannot push everyone else's out
 MAX_BYTES = 64 * 1024 * 1024  # all copies of a process together
 _MARKER = MARKER.lower()
 DB_SESSIONS = "django.contrib.sessions.backends.db"
@@ -89,7 +95,10 @@ def viewer_cacheable[**P](view: Callable[P, HttpResponse]) -> Callable[P, HttpRe
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> HttpResponse:
         response = view(*args, **kwargs)
         request = args[0]
-        if isinstance(request, HttpRequest) and request.user.is_authenticated:
+        if isinstance(request, HttpRequest) and (
+            request.user.is_authenticated  # the session's member
+            or getattr(getattr(request, "auth", None), "is_authenticated", False)  # an API token's
+        ):
             response[MARKER] = "1"
         return response
 
@@ -129,10 +138,44 @@ def session_state(session_key: str) -> bytes | None:
     return hashlib.blake2b(repr((found[0], user)).encode(), digest_size=16).digest()
 
 
+def token_state(digest: str) -> bytes | None:
+    """A digest of an API token's row (but the time it was last used) and of its owner's row.
+
+    None if the token is unknown or revoked, its owner gone, or it cannot be read: then the
+    request goes to Django, which answers it (with 401 when the token is no good).
+    """
+    tokens = connection.ops.quote_name(ApiToken._meta.db_table)
+    users = connection.ops.quote_name(get_user_model()._meta.db_table)
+    close_old_connections()
+    try:
+        with connection.cursor() as cursor:
+            columns = "id, user_id, digest, created_at"  # not last_used_at: Django moves it on each minute
+            live = f"SELECT {columns} FROM {tokens} WHERE digest = %s AND revoked_at IS NULL"  # noqa: S608
+            cursor.execute(live, [digest])
+            found = cursor.fetchone()
+            if found is None:
+                return None
+            cursor.execute(f"SELECT * FROM {users} WHERE id = %s", [found[1]])  # noqa: S608
+            user = cursor.fetchone()
+    except Error as error:
+        logger.warning("API token unreadable, viewer cache bypassed: %s", error)
+        close_old_connections()
+        return None
+    if user is None:
+        return None
+    return hashlib.blake2b(repr((found, user)).encode(), digest_size=16).digest()
+
+
+def _state(identity: str) -> bytes | None:
+    """The state a copy for this caller (a session, or an API token) is only good for."""
+    kind, _, value = identity.partition(":")
+    return token_state(value) if kind == "token" else session_state(value)
+
+
 @dataclass
 class Entry:
     version: bytes
-    session: bytes
+    state: bytes  # of the session or API token, and of its member (session_state, token_state)
     stored_at: float
     status: str
     headers: Headers
@@ -153,39 +196,54 @@ class ViewerCache:
         found = self._key(environ) if self.capacity > 0 else None
         if found is None:
             return self._passing(environ, start_response)
-        session_key, key = found
+        identity, key = found
         version = self.version().current()
-        session = session_state(session_key)
-        if version is None or session is None:
+        state = _state(identity)
+        if version is None or state is None:
             return self._passing(environ, start_response)
         with self.lock:
             entry = self.entries.get(key)
-            if entry is not None and self._fresh(entry, version, session):
+            if entry is not None and self._fresh(entry, version, state):
                 self.entries.move_to_end(key)
             else:
                 entry = None
         if entry is not None:
             return self._replay(entry, start_response)
-        return self._recording(environ, start_response, session_key, key, version, session)
+        return self._recording(environ, start_response, identity, key, version, state)
 
     @staticmethod
-    def _fresh(entry: Entry, version: bytes, session: bytes) -> bool:
+    def _fresh(entry: Entry, version: bytes, state: bytes) -> bool:
         return (
             entry.version == version
-            and entry.session == session
+            and entry.state == state
             and time.monotonic() - entry.stored_at < MAX_AGE_SECONDS
         )
 
     @staticmethod
     def _key(environ: Environ) -> tuple[str, tuple[str, ...]] | None:
-        if environ.get("REQUEST_METHOD") != "GET" or "HTTP_AUTHORIZATION" in environ:
+        """(who is asking, the copy's key), or None if the request must go to Django.
+
+        Who is asking is "session:<key>" for a browser, or "token:<SHA-256 of the token>" for a
+        script sending `Authorization: Bearer` and no session (with both, Django decides).
+        """
+        if environ.get("REQUEST_METHOD") != "GET":
             return None
         cookies = parse_cookie(environ.get("HTTP_COOKIE", ""))
         session_key = cookies.get(settings.SESSION_COOKIE_NAME, "")
-        if not session_key or CookieStorage.cookie_name in cookies:
+        if CookieStorage.cookie_name in cookies:
+            return None
+        authorization = environ.get("HTTP_AUTHORIZATION")
+        if authorization is not None:
+            scheme, _, raw = authorization.partition(" ")
+            if session_key or scheme.lower() != "bearer" or not raw.strip():
+                return None
+            identity = "token:" + hash_token(raw.strip())
+        elif session_key:
+            identity = "session:" + session_key
+        else:
             return None
         key = (
-            session_key,
+            identity,
             cookies.get(settings.CSRF_COOKIE_NAME, ""),
             environ.get("wsgi.url_scheme", ""),
             environ.get("HTTP_X_FORWARDED_PROTO", ""),
@@ -194,7 +252,7 @@ class ViewerCache:
             environ.get("QUERY_STRING", ""),
             environ.get("HTTP_HX_REQUEST", ""),
         )
-        return session_key, key
+        return identity, key
 
     def _passing(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         """Straight to Django; only the marker is taken off the answer."""
@@ -208,10 +266,10 @@ class ViewerCache:
         self,
         environ: Environ,
         start_response: StartResponse,
-        session_key: str,
+        identity: str,
         key: tuple[str, ...],
         version: bytes,
-        session: bytes,
+        state: bytes,
     ) -> Iterable[bytes]:
         answer: dict[str, Any] = {}
 
@@ -224,15 +282,15 @@ class ViewerCache:
         csrf = key[1]
         if not answer.get("cacheable") or not self._storable(answer["status"], answer["headers"], csrf):
             return iterable
-        return self._collect(iterable, session_key, key, version, session, answer)
+        return self._collect(iterable, identity, key, version, state, answer)
 
     def _collect(
         self,
         iterable: Iterable[bytes],
-        session_key: str,
+        identity: str,
         key: tuple[str, ...],
         version: bytes,
-        session: bytes,
+        state: bytes,
         answer: dict[str, Any],
     ) -> Iterator[bytes]:
         chunks: list[bytes] = []
@@ -252,12 +310,12 @@ class ViewerCache:
         # Kept only if the session and the member's row are as they were before Django began: the
         # copy was made from them alone, not from a change made meanwhile (by this request, or by
         # another one, such as a log-out elsewhere or a new role, that ended during the rendering).
-        if size <= MAX_BODY_BYTES and session_state(session_key) == session:
+        if size <= MAX_BODY_BYTES and _state(identity) == state:
             self._store(
                 key,
                 Entry(
                     version,
-                    session,
+                    state,
                     time.monotonic(),
                     answer["status"],
                     answer["headers"],
@@ -268,7 +326,7 @@ class ViewerCache:
 
     @staticmethod
     def _storable(status: str, headers: Headers, csrf: str) -> bool:
-        """200 HTML setting no cookie but the CSRF one the request sent, as it was.
+        """200 HTML or JSON setting no cookie but the CSRF one the request sent, as it was.
 
         (Django sends the CSRF cookie again with every page holding a form, to renew its expiry;
         the same header can be sent again with the copy, since the key holds that cookie.)
@@ -278,12 +336,13 @@ class ViewerCache:
         cookies_ok = all(
             csrf and value.startswith(renewal) for name, value in headers if name.lower() == "set-cookie"
         )
-        return status.startswith("200 ") and content_type.startswith("text/html") and cookies_ok
+        kind_ok = content_type.startswith(("text/html", "application/json"))
+        return status.startswith("200 ") and kind_ok and cookies_ok
 
     def _store(self, key: tuple[str, ...], entry: Entry) -> None:
         with self.lock:
             self._drop(key)
-            mine = [k for k in self.entries if k[0] == key[0]]  # this session's, oldest first
+            mine = [k for k in self.entries if k[0] == key[0]]  # this caller's, oldest first
             for old in mine[: max(0, len(mine) - PER_SESSION + 1)]:
                 self._drop(old)
             self.entries[key] = entry

@@ -17,7 +17,8 @@ from django.db import connections
 from django.test import Client
 
 from conftest import client_for
-from coproduce.accounts.models import User
+from coproduce.accounts.models import ApiToken, User
+from coproduce.accounts.services import token_create, token_revoke
 from coproduce.communities.models import Space, SpaceMembership, SpaceRole
 from coproduce.core.pagecache import ContentVersion
 from coproduce.core.viewercache import PER_SESSION, ViewerCache
@@ -456,7 +457,7 @@ def test_one_member_cannot_push_everyone_elses_copies_out(
     fetch(cache, address_of(notes), cookie=theirs)
 
     assert django_app.calls == calls
-    assert sum(key[0] == session_key_of(mine) for key in cache.entries) == PER_SESSION
+    assert sum(key[0] == "session:" + session_key_of(mine) for key in cache.entries) == PER_SESSION
 
 
 def test_an_answer_too_big_to_keep_is_passed_on_whole_and_not_kept(
@@ -472,3 +473,96 @@ def test_an_answer_too_big_to_keep_is_passed_on_whole_and_not_kept(
     assert int(first.headers["content-length"]) == len(first.text.encode())
     assert django_app.calls == 2
     assert not cached.entries
+
+
+# --- scripts with an API token ------------------------------------------------------------------
+
+
+def bearer(user: User) -> dict[str, str]:
+    _, raw = token_create(user=user, name="script", actor=user)
+    return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+
+
+def test_a_scripts_search_is_answered_from_memory_the_second_time(
+    cached: ViewerCache, django_app: Counting, notes: Page, member: User
+) -> None:
+    token = bearer(member)
+
+    first = fetch(cached, "/api/v1/search?q=handover", **token)
+    second = fetch(cached, "/api/v1/search?q=handover", **token)
+
+    assert first.status == second.status == 200
+    assert second.headers["content-type"].startswith("application/json")
+    assert second.text == first.text
+    assert "Ward notes" in second.text  # in the members' space: the token's owner may read it
+    assert django_app.calls == 1
+
+
+def test_another_token_never_gets_the_first_tokens_answer(
+    cached: ViewerCache, django_app: Counting, notes: Page, member: User, outsider: User
+) -> None:
+    fetch(cached, "/api/v1/search?q=handover", **bearer(member))
+
+    theirs = fetch(cached, "/api/v1/search?q=handover", **bearer(outsider))
+
+    assert django_app.calls == 2
+    assert "Ward notes" not in theirs.text
+
+
+def test_a_token_revoked_anywhere_gets_no_more_answers_from_memory(
+    cached: ViewerCache, django_app: Counting, notes: Page, member: User
+) -> None:
+    token = bearer(member)
+    fetch(cached, "/api/v1/search?q=handover", **token)
+
+    ApiToken.objects.filter(user=member).update(revoked_at=notes.created_at)  # no audit entry
+    after = fetch(cached, "/api/v1/search?q=handover", **token)
+
+    assert django_app.calls == 2
+    assert after.status == 401
+    assert "Ward notes" not in after.text
+
+
+def test_a_token_revoked_by_its_owner_is_refused_at_once(
+    cached: ViewerCache, django_app: Counting, notes: Page, member: User
+) -> None:
+    token = bearer(member)
+    fetch(cached, "/api/v1/search?q=handover", **token)
+
+    token_revoke(token=ApiToken.objects.get(user=member), actor=member)
+
+    assert fetch(cached, "/api/v1/search?q=handover", **token).status == 401
+
+
+def test_a_scripts_search_sees_a_page_changed_since(
+    cached: ViewerCache, django_app: Counting, notes: Page, member: User, facilitator: User
+) -> None:
+    token = bearer(member)
+    assert "Ward notes" not in fetch(cached, "/api/v1/search?q=discharge", **token).text
+
+    page_save(page=notes, actor=facilitator, body="Discharge letters.", base_revision=notes.head)
+
+    assert "Ward notes" in fetch(cached, "/api/v1/search?q=discharge", **token).text
+    assert django_app.calls == 2
+
+
+def test_a_request_with_both_a_session_and_a_token_always_goes_to_django(
+    cached: ViewerCache, django_app: Counting, notes: Page, member: User
+) -> None:
+    token, cookie = bearer(member), cookie_of(member)
+
+    fetch(cached, "/api/v1/search?q=handover", cookie=cookie, **token)
+    fetch(cached, "/api/v1/search?q=handover", cookie=cookie, **token)
+
+    assert django_app.calls == 2
+
+
+def test_api_answers_that_did_not_opt_in_are_never_kept(
+    cached: ViewerCache, django_app: Counting, notes: Page, member: User
+) -> None:
+    token = bearer(member)
+
+    fetch(cached, "/api/v1/me", **token)
+    fetch(cached, "/api/v1/me", **token)
+
+    assert django_app.calls == 2
