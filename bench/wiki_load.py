@@ -8,9 +8,9 @@ For each database (SQLite, then PostgreSQL if reachable) and each page count:
    HTML rendered by `coproduce.lib.markdown.render`), then `coproduce reindex`;
 2. for each worker count: `coproduce serve --port P --workers W`, then `wrk -c16 -t2 --latency` for
    `--duration` seconds, `--runs` times, on an anonymous page view, a logged-in page view (the session
-   and CSRF cookies from a real log-in), `/search?q=...` and `/api/v1/search?q=...`; the logged-in view
-   and `/search` also as a "first" view, each request with an address no earlier request used, so
-   that no copy a member was already shown answers it; then 100 sequential API saves
+   and CSRF cookies from a real log-in), `/search?q=...` and `/api/v1/search?q=...`; each of the
+   last three also as a "first" view, each request with an address no earlier request used, so
+   that no copy a member (or token) was already shown answers it; then 100 sequential API saves
    (PUT with a bearer token and the right base_revision); then the resident memory of every server
    process; the server's process group is stopped at the end, also on error.
 
@@ -565,6 +565,12 @@ def measure(
                 [f"Authorization: Bearer {token}"],
                 False,
             ),
+            (
+                f"/api/v1/search?q={SEARCH_WORD}, first",
+                f"/api/v1/search?q={SEARCH_WORD}",
+                [f"Authorization: Bearer {token}"],
+                True,
+            ),
         ]
         rows = []
         for label, path, headers, fresh in scenarios:
@@ -589,7 +595,7 @@ def _slug(n: int) -> str:
 
 
 HEADER = (
-    f"{'database':<10} {'pages':>6} {'W':>2}  {'scenario':<32} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
+    f"{'database':<10} {'pages':>6} {'W':>2}  {'scenario':<34} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
     f"{'errors':>6}  note"
 )
 
@@ -600,7 +606,7 @@ def _format(row: Row) -> str:
     p99 = statistics.median(r.p99_ms for r in row.runs)
     errors = sum(r.errors for r in row.runs)
     return (
-        f"{row.database:<10} {row.pages:>6} {row.workers:>2}  {row.scenario:<32} {rps:>8.0f} {p50:>8.1f} "
+        f"{row.database:<10} {row.pages:>6} {row.workers:>2}  {row.scenario:<34} {rps:>8.0f} {p50:>8.1f} "
         f"{p99:>8.1f} {errors:>6}  {row.note}"
     )
 
