@@ -60,9 +60,12 @@ sed 's|//# sourceMappingURL=.*$||' node_modules/htmx.org/dist/htmx.min.js > buil
 
 COPRODUCE_DEBUG=1 .venv/bin/coproduce collectstatic --noinput --verbosity 0
 
-# WeasyPrint (briefing-paper PDFs) needs Pango; the tests also read PDFs with poppler's pdftotext.
+# WeasyPrint (briefing-paper PDFs) needs Pango and fonts; the tests also read PDFs with poppler's pdftotext.
 packages=""
 ldconfig -p 2>/dev/null | grep -q 'libpango-1.0.so' || packages="$packages libpango-1.0-0 libpangoft2-1.0-0"
+# The printed paper's body type (reports/renderers/css.py): Liberation Serif, metric-compatible with
+# Times; without it the PDF falls back to DejaVu Serif, which sets wider and renders slower.
+[ -e /usr/share/fonts/truetype/liberation/LiberationSerif-Regular.ttf ] || packages="$packages fonts-liberation"
 if [ "${1:-}" = "--browser" ]; then
   [ -x /usr/bin/chromium ] || packages="$packages chromium"
   command -v pdftotext >/dev/null 2>&1 || packages="$packages poppler-utils"

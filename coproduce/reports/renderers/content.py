@@ -106,8 +106,8 @@ def contributors_html(edition: FrozenEdition) -> str:
 def sources_html(edition: FrozenEdition) -> str:
     """The provenance appendix: each section's sources, with a link back to the exact revision.
 
-    Each source gets its anchor (id="source-<label>") where it is first listed; a source a later
-    section draws on again links back to that entry."""
+    Each source gets its anchor (id="source-<label>", on its label) where it is first listed; a
+    source a later section draws on again links back to that entry."""
     out: list[str] = [
         "<p>Each section draws on contributions made in the space. "
         "Each entry links back to the exact revision, comment or discussion it cites.</p>"
@@ -139,18 +139,24 @@ def _source_list(edition: FrozenEdition, labels: tuple[int, ...], listed: set[in
             )
             continue
         listed.add(label)
-        items.append(f'<li id="source-{label}">{_source_entry(source)}</li>')
+        items.append(f"<li>{_source_entry(source)}</li>")
     return '<ul class="sources">' + "".join(items) + "</ul>"
 
 
 def _source_entry(source: FrozenSource) -> str:
-    """One compact paragraph: label, title, kind, revision, date, excerpt and the link back."""
+    """One compact paragraph: label, title, kind, revision, date, excerpt and the link back.
+
+    The anchor is on the label, not on the <li>: WeasyPrint shares computed styles between
+    elements with the same declarations and parent style, and an id is a declaration of its own
+    (its anchor), so an id on the <li> would give every entry and all it contains a style of its
+    own to compute."""
     details = [escape(source.kind_label)]
     if source.revision is not None:
         details.append(f"revision {source.revision}")
     if source.contributed_at:
         details.append(escape(source.contributed_at[:10]))
-    text = f"<strong>S{source.label}</strong> {escape(source.title)} ({', '.join(details)})."
+    label = f'<strong id="source-{source.label}">S{source.label}</strong>'
+    text = f"{label} {escape(source.title)} ({', '.join(details)})."
     if source.excerpt:
         text += f" \N{LEFT DOUBLE QUOTATION MARK}{escape(source.excerpt)}\N{RIGHT DOUBLE QUOTATION MARK}"
     if safe_url(source.url):

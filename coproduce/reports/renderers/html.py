@@ -70,8 +70,11 @@ def contents(paper_parts: list[Part]) -> str:
 
 
 def part_html(part: Part) -> str:
+    """The part's anchor is its heading's id (the heading also names the section): an id on the
+    <section> would keep WeasyPrint from sharing computed styles between the section's contents
+    and those of the other sections (an id is a declaration of the element's own, its anchor)."""
     anchor = escape(part.anchor)
     return (
-        f'<section class="part {escape(part.kind)}" id="{anchor}" aria-labelledby="{anchor}-heading">'
-        f'<h2 id="{anchor}-heading">{escape(part.heading)}</h2>\n{part.html}\n</section>'
+        f'<section class="part {escape(part.kind)}" aria-labelledby="{anchor}">'
+        f'<h2 id="{anchor}">{escape(part.heading)}</h2>\n{part.html}\n</section>'
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import gc
 import io
 import re
 import struct
@@ -217,6 +218,18 @@ def test_the_pdf_embeds_data_images_and_fetches_nothing_else(tmp_path: Path) -> 
     assert b"/Subtype /Image" in inflated(pdf)
 
 
+def test_the_pdf_render_leaves_the_garbage_collector_as_it_found_it() -> None:
+    assert gc.isenabled()
+    render_pdf(make_edition())
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        render_pdf(make_edition())
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
 def test_the_first_page_of_the_pdf_renders_to_an_image(tmp_path: Path) -> None:
     (tmp_path / "paper.pdf").write_bytes(render_pdf(make_edition()))
     subprocess.run(
@@ -261,7 +274,7 @@ def test_citations_link_to_a_single_anchor_per_source_in_the_appendix() -> None:
     # Source 2 is used by two sections: the second listing links back to the first.
     appendix = html[html.index('id="sources"') :]
     assert appendix.count('href="#source-2"') == 1
-    entry = html[html.index('<li id="source-1">') :]
+    entry = html[html.index('<li><strong id="source-1">S1</strong>') :]
     entry = entry[: entry.index("</li>")]
     assert "Guidance (Wiki page, revision 3)" in entry
     assert '<a href="https://coproduce.example/p/1?r=3">https://coproduce.example/p/1?r=3</a>' in entry
