@@ -10,7 +10,8 @@ For each database (SQLite, then PostgreSQL if reachable) and each page count:
    `--duration` seconds, `--runs` times, on an anonymous page view, a logged-in page view (the session
    and CSRF cookies from a real log-in), `/search?q=...` and `/api/v1/search?q=...`; each of the
    last three also as a "first" view, each request with an address no earlier request used, so
-   that no copy a member (or token) was already shown answers it; then 100 sequential API saves
+   that no copy a member (or token) was already shown answers it (each after 2 s of unmeasured
+   load); then 100 sequential API saves
    (PUT with a bearer token and the right base_revision); then the resident memory of every server
    process; the server's process group is stopped at the end, also on error.
 
@@ -49,6 +50,7 @@ FACILITATOR = "bench_facilitator"
 PUBLIC, MEMBERS = "bench-public", "bench-members"
 SEARCH_WORD = "discharge"  # in about every other page (see _body)
 CONCURRENCY = 16
+WARM_UP_SECONDS = 2  # of load before each scenario's measured runs
 REAL_CREATES = 200
 PG_URL = "postgresql://postgres@127.0.0.1:5432/"
 
@@ -579,10 +581,14 @@ def measure(
             row.note = f"load avg {os.getloadavg()[0]:.1f}"  # other work on the machine skews figures
             if status != 200:
                 row.note += f"; answers {status}"
+            # Unmeasured: fills the caches the scenario relies on, and lets the server finish what
+            # the previous scenario left queued, which would otherwise land in this one's first run.
+            run_wrk(wrk, base + path, duration=WARM_UP_SECONDS, headers=headers, fresh=fresh)
             for _ in range(runs):
                 row.runs.append(run_wrk(wrk, base + path, duration=duration, headers=headers, fresh=fresh))
             rows.append(row)
             print(_format(row), flush=True)
+        time.sleep(WARM_UP_SECONDS)  # the last load's queued requests finished
         save = Row(database, pages, workers, "save (sequential PUT)")
         save.runs.append(run_saves(base, token, urllib.parse.unquote(slug_members)))
         rows.append(save)
