@@ -3,24 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
-import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from email import message_from_bytes
 from email.message import Message
 from pathlib import Path
 
-COPRODUCE = str(Path(sys.executable).with_name("coproduce"))
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from coproduce.core.tests.serving import COPRODUCE, free_port, site_env
 
 
 def _children_of(pid: int) -> list[int]:
@@ -46,20 +37,12 @@ def _wait_for(check: object, seconds: float) -> bool:
 
 def test_the_site_with_its_worker_sends_queued_mail_and_stops_them_both(tmp_path: Path) -> None:
     mail = tmp_path / "mail"
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in {"DJANGO_SETTINGS_MODULE", "DATABASE_URL", "REDIS_URL"}
-    }
-    env.update(
-        COPRODUCE_DATA_DIR=str(tmp_path / "data"),
-        COPRODUCE_DEBUG="0",
-        COPRODUCE_HTTPS="0",
-        COPRODUCE_SECRET_KEY="serve-with-worker-test-" + "w" * 50,
+    env = site_env(
+        tmp_path / "data",
         COPRODUCE_EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
         COPRODUCE_EMAIL_FILE_PATH=str(mail),
     )
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "serve.log"  # a file, not a pipe nobody reads, which could fill and block it
     server = subprocess.Popen(
         [COPRODUCE, "serve", "--with-worker", "--port", str(port)],

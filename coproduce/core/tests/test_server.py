@@ -8,7 +8,6 @@ import pickle
 import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from multiprocessing.reduction import ForkingPickler
@@ -17,15 +16,9 @@ from pathlib import Path
 import pytest
 
 from coproduce.core.server import REUSE_PORT, Config
+from coproduce.core.tests.serving import COPRODUCE, free_port, site_env
 
-COPRODUCE = str(Path(sys.executable).with_name("coproduce"))
 linux_only = pytest.mark.skipif(not REUSE_PORT, reason="SO_REUSEPORT spreads connections only on Linux")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _as_a_worker_gets_it(sock: socket.socket) -> socket.socket:
@@ -119,18 +112,8 @@ def _workers_of(pid: int) -> list[int]:
 
 @linux_only
 def test_connections_are_spread_over_the_workers(tmp_path: Path) -> None:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in {"DJANGO_SETTINGS_MODULE", "DATABASE_URL", "REDIS_URL"}
-    }
-    env.update(
-        COPRODUCE_DATA_DIR=str(tmp_path / "data"),
-        COPRODUCE_DEBUG="0",
-        COPRODUCE_HTTPS="0",
-        COPRODUCE_SECRET_KEY="serve-workers-test-" + "w" * 50,
-    )
-    port = _free_port()
+    env = site_env(tmp_path / "data")
+    port = free_port()
     server = subprocess.Popen(
         [COPRODUCE, "serve", "--port", str(port), "--workers", "2"],
         env=env,
