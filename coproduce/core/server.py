@@ -50,6 +50,9 @@ class Listener(socket.socket):
     listens on it, so no connection is ever queued to it. uvicorn hands each worker it starts
     (and restarts) the parent's sockets by pickling them: this one unpickles as a new socket of
     the worker's own, bound to the same address, on which the worker listens.
+
+    A worker's socket closing (a restart, a worker killed) resets the connections still waiting
+    in its queue, unless the kernel hands them on (`net.ipv4.tcp_migrate_req=1`, Linux 5.14+).
     """
 
     def __reduce__(self) -> tuple[Callable[..., socket.socket], tuple[Any, ...]]:
@@ -70,7 +73,8 @@ class Config(uvicorn.Config):
         if REUSE_PORT and self.uds is None and self.fd is None:
             family = socket.AF_INET6 if self.host and ":" in self.host else socket.AF_INET
             sock = Listener(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            # Not SO_REUSEADDR: with it, another server's probe could bind beside this socket
+            # in the seconds before the workers listen, and join the group.
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
             try:
                 # Another server on the port (even another `coproduce serve`, which could join the

@@ -75,6 +75,20 @@ def test_a_port_another_server_listens_on_is_refused_at_once() -> None:
     assert stopped.value.code == 3
 
 
+@linux_only
+def test_a_second_server_is_refused_even_before_the_first_ones_workers_listen() -> None:
+    first = Config("coproduce.asgi:application", host="127.0.0.1", port=0, workers=2).bind_socket()
+    try:
+        port = first.getsockname()[1]
+        second = Config("coproduce.asgi:application", host="127.0.0.1", port=port, workers=2)
+        with pytest.raises(SystemExit):
+            second.bind_socket()
+        worker = _as_a_worker_gets_it(first)  # the first server's own workers still get the port
+        worker.close()
+    finally:
+        first.close()
+
+
 def _sockets_of(pid: int) -> set[int]:
     inodes = set()
     for fd in Path(f"/proc/{pid}/fd").iterdir():
