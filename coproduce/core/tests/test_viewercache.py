@@ -219,11 +219,11 @@ def test_a_session_whose_data_changed_goes_to_django(
 
 
 def test_a_copy_made_while_the_member_changed_is_not_kept(
-    version: ContentVersion, notes: Page, member: User
+    django_app: Counting, version: ContentVersion, notes: Page, member: User
 ) -> None:
     """The member's row changes while Django renders (here: renamed meanwhile, without an
     audit entry): the page was made from the row before, so it is not kept for the row after."""
-    django = Counting()
+    django = django_app
     changed: list[bool] = []
 
     def changing_meanwhile(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
